@@ -1,0 +1,219 @@
+"""The event contract: required fields, validation rules, reason codes and derived fields.
+
+This module is the one definition of an event. The Lambda transform uses its Python form
+(`validate_record`); the Glue job builds Spark column expressions from the same tables in
+`eventlake.spark.contract_columns`. A parity test runs both on a shared corpus.
+
+Decisions (see docs/contract.md):
+- `created_at` is Unix epoch *seconds* (int or float). A value that only makes sense as
+  epoch milliseconds (it lands inside the plausible window once divided by 1000) is
+  quarantined as `created_at_in_millis`, never silently rescaled.
+- "Future" and "too old" are measured against the record's *arrival* time, not the wall
+  clock of the job, so rerunning a day months later gives the same verdicts.
+- A field that is present with JSON `null` counts as missing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+# --- reason codes, in order of precedence (the first rule that fails names the reason) ---
+RECORD_TOO_LARGE = "record_too_large"
+UNPARSEABLE_JSON = "unparseable_json"
+NOT_A_JSON_OBJECT = "not_a_json_object"
+MISSING_FIELD = "missing_field"
+WRONG_TYPE = "wrong_type"
+BAD_UUID = "bad_uuid"
+BAD_EVENT_NAME = "bad_event_name"
+CREATED_AT_IN_MILLIS = "created_at_in_millis"
+CREATED_AT_IN_FUTURE = "created_at_in_future"
+CREATED_AT_TOO_OLD = "created_at_too_old"
+
+CONTRACT_REASONS: tuple[str, ...] = (
+    RECORD_TOO_LARGE,
+    UNPARSEABLE_JSON,
+    NOT_A_JSON_OBJECT,
+    MISSING_FIELD,
+    WRONG_TYPE,
+    BAD_UUID,
+    BAD_EVENT_NAME,
+    CREATED_AT_IN_MILLIS,
+    CREATED_AT_IN_FUTURE,
+    CREATED_AT_TOO_OLD,
+)
+# Not a contract rule: the day job quarantines later copies of a uuid whose payload differs.
+SYNTHETIC_DUPLICATE = "synthetic_duplicate"
+QUARANTINE_REASONS: tuple[str, ...] = (*CONTRACT_REASONS, SYNTHETIC_DUPLICATE)
+
+# --- limits ---
+MAX_RECORD_BYTES = 1_000_000  # below Kinesis' 1 MiB record limit, so oversize can be quarantined
+MILLIS_THRESHOLD = 1e11  # seconds >= 1e11 is year 5138; such values are looked at as millis
+MAX_EVENT_NAME_LENGTH = 128
+
+# Regexes use ASCII classes only, so Python `re` and Java regex read them the same way.
+UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+EVENT_NAME_SEGMENT = r"[a-z][a-z0-9_]*"
+EVENT_NAME_PATTERN = rf"{EVENT_NAME_SEGMENT}(:{EVENT_NAME_SEGMENT})+"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One required field: its JSON type and, for strings, the format it must match."""
+
+    name: str
+    json_type: str  # "string" or "number"
+    pattern: str | None = None
+    max_length: int | None = None
+    format_reason: str | None = None
+
+
+REQUIRED_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("event_uuid", "string", UUID_PATTERN, 36, BAD_UUID),
+    FieldSpec("event_name", "string", EVENT_NAME_PATTERN, MAX_EVENT_NAME_LENGTH, BAD_EVENT_NAME),
+    FieldSpec("created_at", "number"),
+)
+REQUIRED_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in REQUIRED_FIELDS)
+DERIVED_FIELDS: tuple[str, ...] = ("created_datetime", "event_type", "event_subtype")
+
+
+@dataclass(frozen=True)
+class ContractConfig:
+    """Tunable bounds of the time rules, in seconds."""
+
+    max_future_skew_s: float = 300.0
+    max_event_age_s: float = 7 * 86400.0
+
+    def __post_init__(self) -> None:
+        if self.max_future_skew_s < 0 or self.max_event_age_s <= 0:
+            raise ValueError("max_future_skew_s must be >= 0 and max_event_age_s > 0")
+
+
+DEFAULT_CONFIG = ContractConfig()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of validating one raw record."""
+
+    reason: str | None  # None means valid
+    field: str | None = None  # the field the reason is about, if any
+    event: dict[str, Any] | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.reason is None
+
+    @property
+    def detail(self) -> str:
+        return self.reason if self.field is None else f"{self.reason}:{self.field}"
+
+
+_FULLMATCH = {f.name: re.compile(f.pattern).fullmatch for f in REQUIRED_FIELDS if f.pattern}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def parse_json(text: bytes) -> Any:
+    """Parse strictly: no NaN/Infinity, no trailing content. Raises ValueError."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # orjson also rejects lone surrogates and numbers beyond double range, which the
+        # JVM (Jackson) accepts; fall back to the stdlib so both engines agree.
+        return json.loads(text.decode("utf-8"), parse_constant=_reject_constant)
+
+
+def time_reason(created_at: float, arrival_epoch_s: float, cfg: ContractConfig) -> str | None:
+    """The time rules for a numeric created_at, relative to arrival."""
+    earliest = arrival_epoch_s - cfg.max_event_age_s
+    latest = arrival_epoch_s + cfg.max_future_skew_s
+    if created_at >= MILLIS_THRESHOLD and earliest <= created_at / 1000.0 <= latest:
+        return CREATED_AT_IN_MILLIS
+    if created_at > latest:
+        return CREATED_AT_IN_FUTURE
+    if created_at < earliest:
+        return CREATED_AT_TOO_OLD
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_event(
+    event: Any, arrival_epoch_s: float, cfg: ContractConfig = DEFAULT_CONFIG
+) -> Verdict:
+    """Apply the contract to an already parsed JSON value."""
+    if not isinstance(event, dict):
+        return Verdict(NOT_A_JSON_OBJECT)
+    for spec in REQUIRED_FIELDS:
+        if event.get(spec.name) is None:
+            return Verdict(MISSING_FIELD, spec.name)
+    for spec in REQUIRED_FIELDS:
+        value = event[spec.name]
+        ok = isinstance(value, str) if spec.json_type == "string" else _is_number(value)
+        if not ok:
+            return Verdict(WRONG_TYPE, spec.name)
+    for spec in REQUIRED_FIELDS:
+        if spec.pattern is None:
+            continue
+        value = event[spec.name]
+        if len(value) > spec.max_length or not _FULLMATCH[spec.name](value):
+            return Verdict(spec.format_reason, spec.name)
+    created_at = event["created_at"]
+    if isinstance(created_at, float) and math.isnan(created_at):
+        return Verdict(WRONG_TYPE, "created_at")
+    reason = time_reason(float(created_at), arrival_epoch_s, cfg)
+    if reason:
+        return Verdict(reason, "created_at")
+    return Verdict(None, event=event)
+
+
+def validate_record(
+    raw: bytes | str, arrival_epoch_s: float, cfg: ContractConfig = DEFAULT_CONFIG
+) -> Verdict:
+    """Validate one raw record (the text of one JSON object). Never raises."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if len(data) > MAX_RECORD_BYTES:
+        return Verdict(RECORD_TOO_LARGE)
+    try:
+        event = parse_json(data)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return Verdict(UNPARSEABLE_JSON)
+    return check_event(event, arrival_epoch_s, cfg)
+
+
+# --- derived fields ---
+
+
+def created_datetime(created_at: float) -> str:
+    """ISO 8601 UTC with milliseconds, e.g. 2026-11-24T13:45:12.345Z (truncated like Spark)."""
+    micros = int(created_at * 1_000_000)
+    seconds, micro = divmod(micros, 1_000_000)
+    stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{stamp}.{micro // 1000:03d}Z"
+
+
+def split_event_name(event_name: str) -> tuple[str, str]:
+    """`payment:order:completed` -> ("payment", "order")."""
+    parts = event_name.split(":")
+    return parts[0], parts[1]
+
+
+def derived_fields(event: dict[str, Any]) -> dict[str, str]:
+    """The fields the transform adds to a valid event."""
+    event_type, event_subtype = split_event_name(event["event_name"])
+    return {
+        "created_datetime": created_datetime(float(event["created_at"])),
+        "event_type": event_type,
+        "event_subtype": event_subtype,
+    }
