@@ -112,11 +112,13 @@ def test_objects_use_firehose_names_and_gzip(generated) -> None:
     objects = [p for p in files if p.is_file()]
     assert objects
     for path in objects:
-        assert path.name.startswith("eventlake-events-1-") and path.name.endswith(".gz")
+        assert path.name.startswith("eventlake-events-1-")
+        assert path.name.endswith(".gz")
         assert layout.arrival_from_key(path.name) is not None
         assert path.read_bytes()[:2] == b"\x1f\x8b"
     hours = {p.parent.relative_to(root).as_posix() for p in objects}
-    assert "events/2026/11/24/00" in hours and "events/2026/11/25/00" in hours
+    assert "events/2026/11/24/00" in hours
+    assert "events/2026/11/25/00" in hours
 
 
 def test_same_seed_same_day_different_seed_different() -> None:
@@ -136,7 +138,8 @@ def test_live_records_arrive_in_order_inside_the_window() -> None:
     arrivals = [a for a, _ in iter_day_records(spec)]
     assert arrivals == sorted(arrivals)
     start = layout.day_start(DAY).timestamp()
-    assert start <= arrivals[0] and arrivals[-1] < start + 86400 + 3600
+    assert start <= arrivals[0]
+    assert arrivals[-1] < start + 86400 + 3600
 
 
 def test_bad_fault_rates_are_rejected() -> None:
