@@ -123,18 +123,24 @@ def _field_rules(
     ).otherwise(label)
 
 
-def verdict_label(raw: Column, arrival: Column, cfg: C.ContractConfig) -> Column:
-    """One column 'reason|field' (null when valid) plus the typed fields, as a struct."""
-    trimmed = F.rtrim(raw)
-    typed = F.from_json(F.concat(F.lit("["), raw, F.lit("]")), _TYPED_SCHEMA, JSON_OPTIONS)
-    first = typed.getItem(0)
+def _main_parse_ok(raw: Column, typed: Column) -> Column:
+    """The [record] parse gave exactly one object and nothing trails it."""
     # A `]` inside the record could hide trailing content from the [..] wrap; re-check those.
-    main_ok = (
+    return (
         (F.size(typed) == 1)
-        & first.isNotNull()
-        & trimmed.endswith("}")
+        & typed.getItem(0).isNotNull()
+        & F.rtrim(raw).endswith("}")
         & (~raw.contains("]") | _complete_json_value(raw))
     )
+
+
+def verdict_label(raw: Column, typed: Column, main_ok: Column, arrival: Column, cfg) -> Column:
+    """'reason|field' for an invalid record, null for a valid one.
+
+    `typed` is the already materialised [record] parse and `main_ok` its verdict; the
+    fallback parses below run only for the rows whose branch needs them.
+    """
+    first = typed.getItem(0)
     as_map = F.from_json(raw, "map<string,string>", JSON_OPTIONS)
     # A number field that failed its typed conversion is null in `first` but present in the map.
     main_rules = _field_rules(
@@ -155,19 +161,13 @@ def verdict_label(raw: Column, arrival: Column, cfg: C.ContractConfig) -> Column
     )
     fallback = (
         F.when(~_complete_json_value(raw), F.lit(f"{C.UNPARSEABLE_JSON}|"))
-        .when(as_map.isNull() | ~trimmed.endswith("}"), F.lit(f"{C.NOT_A_JSON_OBJECT}|"))
+        .when(as_map.isNull() | ~F.rtrim(raw).endswith("}"), F.lit(f"{C.NOT_A_JSON_OBJECT}|"))
         .otherwise(map_rules)
     )
-    label = (
+    return (
         F.when(F.octet_length(raw) > F.lit(C.MAX_RECORD_BYTES), F.lit(f"{C.RECORD_TOO_LARGE}|"))
         .when(main_ok, main_rules)
         .otherwise(fallback)
-    )
-    return F.struct(
-        label.alias("label"),
-        F.when(main_ok, first["event_uuid"]).alias("event_uuid"),
-        F.when(main_ok, first["event_name"]).alias("event_name"),
-        F.when(main_ok, first["created_at"]).alias("created_at"),
     )
 
 
@@ -177,19 +177,29 @@ def with_verdict(
     raw_col: str = "raw_record",
     arrival_col: str = "arrival_epoch_s",
 ) -> DataFrame:
-    """Add event_uuid, event_name, created_at (valid rows), reason and reason_field (null if valid)."""
-    verdict = verdict_label(F.col(raw_col), F.col(arrival_col).cast("double"), cfg)
-    out = df.withColumn("_verdict", verdict)
-    label = F.col("_verdict.label")
-    reason = F.substring_index(label, "|", 1)
-    field = F.substring_index(label, "|", -1)
+    """Add event_uuid, event_name, created_at (valid rows), reason and reason_field (null if valid).
+
+    Built as successive projections so that the one expensive parse is materialised once and
+    referenced by column; Spark does not inline a costly expression that is used many times.
+    """
+    raw = F.col(raw_col)
+    wrapped = F.concat(F.lit("["), raw, F.lit("]"))
+    parsed = df.withColumn("_typed", F.from_json(wrapped, _TYPED_SCHEMA, JSON_OPTIONS))
+    parsed = parsed.withColumn("_main_ok", _main_parse_ok(raw, F.col("_typed")))
+    arrival = F.col(arrival_col).cast("double")
+    labelled = parsed.withColumn(
+        "_label", verdict_label(raw, F.col("_typed"), F.col("_main_ok"), arrival, cfg)
+    )
+    label = F.col("_label")
+    first = F.col("_typed").getItem(0)
     valid = label.isNull()
-    return out.select(
+    field = F.substring_index(label, "|", -1)
+    return labelled.select(
         *[F.col(c) for c in df.columns],
-        F.when(valid, F.col("_verdict.event_uuid")).alias("event_uuid"),
-        F.when(valid, F.col("_verdict.event_name")).alias("event_name"),
-        F.when(valid, F.col("_verdict.created_at")).alias("created_at"),
-        reason.alias("reason"),
+        F.when(valid, first["event_uuid"]).alias("event_uuid"),
+        F.when(valid, first["event_name"]).alias("event_name"),
+        F.when(valid, first["created_at"]).alias("created_at"),
+        F.substring_index(label, "|", 1).alias("reason"),
         F.when(field != F.lit(""), field).alias("reason_field"),
     )
 
