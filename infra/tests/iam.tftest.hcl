@@ -1,0 +1,105 @@
+# Least privilege: no wildcard actions; a "*" resource only for calls AWS cannot scope.
+
+# Plan-only runs: mock values (override_during = plan) make computed ARNs known at plan time,
+# which halves the run time of an apply + destroy.
+mock_provider "aws" {
+  source          = "./tests/mocks"
+  override_during = plan
+}
+
+variables {
+  environment      = "test"
+  lambda_image_tag = "src-0123456789ab"
+}
+
+run "no_policy_grants_wildcard_actions" {
+  command = plan
+
+  assert {
+    condition     = length(output.iam_policies) >= 6
+    error_message = "expected the firehose, transform, glue job, glue crawler, MWAA and flow-log policies, got ${jsonencode(keys(output.iam_policies))}"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for role, policy in output.iam_policies : [
+        for statement in jsondecode(policy).Statement : [
+          for action in flatten([statement.Action]) : action != "*" && !endswith(action, ":*")
+        ]
+      ]
+    ]))
+    error_message = "an IAM policy grants a service-wide wildcard action (\"*\" or \"<service>:*\")"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for role, policy in output.iam_policies : [
+        for statement in jsondecode(policy).Statement : statement.Effect == "Allow" && can(statement.Action) && !can(statement.NotAction) && !can(statement.NotResource)
+      ]
+    ]))
+    error_message = "policies must list what they allow (no NotAction / NotResource)"
+  }
+
+  assert {
+    # These calls have no resource-level permissions in IAM; everything else names its resources.
+    condition = alltrue(flatten([
+      for role, policy in output.iam_policies : [
+        for statement in jsondecode(policy).Statement : [
+          for action in flatten([statement.Action]) : contains([
+            "xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:PutMetricData",
+            "s3:GetAccountPublicAccessBlock", "logs:DescribeLogGroups", "glue:GetCrawlerMetrics",
+          ], action) if contains(flatten([statement.Resource]), "*")
+        ]
+      ]
+    ]))
+    error_message = "a data-service action is granted on Resource \"*\""
+  }
+}
+
+run "mwaa_may_only_run_this_job_and_crawler" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for statement in jsondecode(output.iam_policies.mwaa_execution).Statement :
+      flatten([statement.Resource]) == [module.processing.job_arn] if anytrue([for a in flatten([statement.Action]) : startswith(a, "glue:StartJobRun")])
+    ])
+    error_message = "MWAA may start only the nightly Glue job"
+  }
+
+  assert {
+    condition = alltrue([
+      for statement in jsondecode(output.iam_policies.mwaa_execution).Statement :
+      flatten([statement.Resource]) == [module.processing.crawler_arn] if contains(flatten([statement.Action]), "glue:StartCrawler")
+    ])
+    error_message = "MWAA may start only the events crawler"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for statement in jsondecode(output.iam_policies.mwaa_execution).Statement : [
+        for resource in flatten([statement.Resource]) :
+        contains([for arn in values(module.storage.bucket_arns) : arn], trimsuffix(resource, "/*"))
+        if startswith(resource, "arn:aws:s3:::")
+      ]
+    ]))
+    error_message = "MWAA may touch only this stack's buckets"
+  }
+
+  assert {
+    condition = alltrue([
+      for statement in jsondecode(output.iam_policies.mwaa_execution).Statement :
+      flatten([statement.Resource]) == [module.monitoring.topic_arn] if contains(flatten([statement.Action]), "sns:Publish")
+    ])
+    error_message = "MWAA may publish only to the alert topic"
+  }
+
+  assert {
+    condition = !anytrue([
+      for statement in jsondecode(output.iam_policies.mwaa_execution).Statement :
+      anytrue([for a in flatten([statement.Action]) : contains(["s3:PutObject", "s3:DeleteObject"], a)]) &&
+      anytrue([for r in flatten([statement.Resource]) : startswith(r, module.storage.bucket_arns.lake) || startswith(r, module.storage.bucket_arns.raw) || startswith(r, module.storage.bucket_arns.mwaa)])
+    ])
+    error_message = "MWAA must not write the raw bucket, the lake or its own DAG source"
+  }
+}
