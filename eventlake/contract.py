@@ -16,11 +16,11 @@ Decisions (see docs/contract.md):
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -98,9 +98,8 @@ class ContractConfig:
 DEFAULT_CONFIG = ContractConfig()
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """The result of validating one raw record."""
+class Verdict(NamedTuple):
+    """The result of validating one raw record (a tuple: it is made once per record)."""
 
     reason: str | None  # None means valid
     field: str | None = None  # the field the reason is about, if any
@@ -116,6 +115,19 @@ class Verdict:
 
 
 _FULLMATCH = {f.name: re.compile(f.pattern).fullmatch for f in REQUIRED_FIELDS if f.pattern}
+_STRING_TYPES = (str,)
+_NUMBER_TYPES = (int, float)  # exact types: bool is a subclass of int but not a number here
+# (name, accepted exact types, fullmatch or None, max length, format reason), from the table.
+_CHECKS = tuple(
+    (
+        f.name,
+        _STRING_TYPES if f.json_type == "string" else _NUMBER_TYPES,
+        _FULLMATCH.get(f.name),
+        f.max_length,
+        f.format_reason,
+    )
+    for f in REQUIRED_FIELDS
+)
 
 
 def _reject_constant(name: str) -> Any:
@@ -145,37 +157,54 @@ def time_reason(created_at: float, arrival_epoch_s: float, cfg: ContractConfig) 
     return None
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _first_failure(event: dict[str, Any], arrival_epoch_s: float, cfg: ContractConfig) -> Verdict:
+    """Walk the rule table in precedence order: the exact reason for an invalid event."""
+    values = [event.get(name) for name, *_ in _CHECKS]
+    for (name, *_), value in zip(_CHECKS, values, strict=True):
+        if value is None:
+            return Verdict(MISSING_FIELD, name)
+    for (name, types, *_), value in zip(_CHECKS, values, strict=True):
+        if type(value) not in types:
+            return Verdict(WRONG_TYPE, name)
+    for (name, _, fullmatch, max_length, reason), value in zip(_CHECKS, values, strict=True):
+        if fullmatch is not None and (len(value) > max_length or not fullmatch(value)):
+            return Verdict(reason, name)
+    reason = time_reason(float(event["created_at"]), arrival_epoch_s, cfg)
+    return Verdict(reason, "created_at") if reason else Verdict(None, None, event)
+
+
+# The hot path below is the same table, unrolled for speed; _first_failure stays the reference.
+(
+    (_UUID, _UUID_TYPES, _UUID_MATCH, _UUID_MAX, _),
+    (_NAME, _NAME_TYPES, _NAME_MATCH, _NAME_MAX, _),
+    (
+        _CREATED,
+        _CREATED_TYPES,
+        *_,
+    ),
+) = _CHECKS
 
 
 def check_event(
     event: Any, arrival_epoch_s: float, cfg: ContractConfig = DEFAULT_CONFIG
 ) -> Verdict:
     """Apply the contract to an already parsed JSON value."""
-    if not isinstance(event, dict):
+    if type(event) is not dict:
         return Verdict(NOT_A_JSON_OBJECT)
-    for spec in REQUIRED_FIELDS:
-        if event.get(spec.name) is None:
-            return Verdict(MISSING_FIELD, spec.name)
-    for spec in REQUIRED_FIELDS:
-        value = event[spec.name]
-        ok = isinstance(value, str) if spec.json_type == "string" else _is_number(value)
-        if not ok:
-            return Verdict(WRONG_TYPE, spec.name)
-    for spec in REQUIRED_FIELDS:
-        if spec.pattern is None:
-            continue
-        value = event[spec.name]
-        if len(value) > spec.max_length or not _FULLMATCH[spec.name](value):
-            return Verdict(spec.format_reason, spec.name)
-    created_at = event["created_at"]
-    if isinstance(created_at, float) and math.isnan(created_at):
-        return Verdict(WRONG_TYPE, "created_at")
-    reason = time_reason(float(created_at), arrival_epoch_s, cfg)
-    if reason:
-        return Verdict(reason, "created_at")
-    return Verdict(None, event=event)
+    uuid, name, created = event.get(_UUID), event.get(_NAME), event.get(_CREATED)
+    if (
+        type(uuid) in _UUID_TYPES
+        and type(name) in _NAME_TYPES
+        and type(created) in _CREATED_TYPES
+        and len(uuid) <= _UUID_MAX
+        and _UUID_MATCH(uuid)
+        and len(name) <= _NAME_MAX
+        and _NAME_MATCH(name)
+        and arrival_epoch_s - cfg.max_event_age_s <= created < MILLIS_THRESHOLD
+        and created <= arrival_epoch_s + cfg.max_future_skew_s
+    ):
+        return Verdict(None, None, event)
+    return _first_failure(event, arrival_epoch_s, cfg)
 
 
 def validate_record(
@@ -195,12 +224,17 @@ def validate_record(
 # --- derived fields ---
 
 
+@lru_cache(maxsize=4096)
+def _utc_minute(minutes: int) -> str:
+    return datetime.fromtimestamp(minutes * 60, UTC).strftime("%Y-%m-%dT%H:%M")
+
+
 def created_datetime(created_at: float) -> str:
     """ISO 8601 UTC with milliseconds, e.g. 2026-11-24T13:45:12.345Z (truncated like Spark)."""
     micros = int(created_at * 1_000_000)
     seconds, micro = divmod(micros, 1_000_000)
-    stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{stamp}.{micro // 1000:03d}Z"
+    minutes, second = divmod(seconds, 60)
+    return f"{_utc_minute(minutes)}:{second:02d}.{micro // 1000:03d}Z"
 
 
 def split_event_name(event_name: str) -> tuple[str, str]:
