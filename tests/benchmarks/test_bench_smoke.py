@@ -1,0 +1,122 @@
+"""The benchmark suite's smoke mode: every benchmark still runs, and the report is written.
+
+This checks that the benchmarks work, never how fast anything is (figures live in
+benchmarks/results, not in tests).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+RUN_ALL = REPO / "benchmarks" / "run_all.py"
+SMOKE_BUDGET_S = 60
+
+
+@pytest.fixture(scope="module")
+def smoke_report(tmp_path_factory) -> tuple[dict, Path, float, subprocess.CompletedProcess]:
+    out = tmp_path_factory.mktemp("bench-results")
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, str(RUN_ALL), "--smoke", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    elapsed = time.perf_counter() - started
+    files = sorted(out.glob("*-smoke.json"))
+    assert files, f"run_all --smoke wrote no results JSON:\n{proc.stderr[-2000:]}"
+    return json.loads(files[-1].read_text()), out, elapsed, proc
+
+
+def test_smoke_run_finishes_within_budget(smoke_report):
+    _, _, elapsed, _ = smoke_report
+    assert elapsed < SMOKE_BUDGET_S, f"the smoke suite took {elapsed:.0f} s"
+
+
+def test_generator_benchmark_runs_and_reports_a_ratio(smoke_report):
+    report, _, _, _ = smoke_report
+    generator = report["benchmarks"].get("generator")
+    assert generator is not None, "bench_generator.py was not discovered"
+    assert generator["status"] == "ok", generator.get("error")
+    figures = generator["result"]["figures"]
+    assert figures
+    assert all(f["value"] > 0 and f["baseline_value"] > 0 for f in figures)
+    for f in figures:
+        assert f["ratio"] == pytest.approx(f["value"] / f["baseline_value"])
+
+
+def test_no_benchmark_fails_in_smoke_mode(smoke_report):
+    report, _, _, proc = smoke_report
+    failed = {n: o.get("error") for n, o in report["benchmarks"].items() if o["status"] == "failed"}
+    assert not failed, f"benchmarks failed in smoke mode: {failed}"
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_markdown_table_lists_every_benchmark(smoke_report):
+    report, out, _, proc = smoke_report
+    table = (out / "latest-smoke.md").read_text()
+    assert "| stage | figure | value | baseline | ratio | target | met |" in table
+    for name, outcome in report["benchmarks"].items():
+        if outcome["status"] == "ok":
+            result = outcome["result"]
+            stage = str(result.get("stage") or result.get("name") or name)
+            assert f"| {stage} |" in table, f"{name} is missing from latest-smoke.md"
+    assert "generator" in proc.stdout, "the table was not printed"
+
+
+def test_machine_facts_are_recorded(smoke_report):
+    report, _, _, _ = smoke_report
+    assert report["smoke"] is True
+    assert report["machine"]["cpu_count"] >= 1
+    assert report["started_at"]
+    assert report["finished_at"]
+
+
+def test_a_failing_benchmark_is_reported_and_the_others_still_run(tmp_path):
+    bench_dir = tmp_path / "benchmarks"
+    bench_dir.mkdir()
+    (bench_dir / "run_all.py").write_text(RUN_ALL.read_text())
+    (bench_dir / "bench_broken.py").write_text(
+        "def run(smoke):\n    raise RuntimeError('deliberately broken')\n"
+    )
+    (bench_dir / "bench_odd.py").write_text("def run(smoke):\n    return {'speed': 3.5}\n")
+    (bench_dir / "bench_fine.py").write_text(
+        "def run(smoke):\n    return {'stage': 'fine', 'figures': [{'name': 'x', 'value': 2.0,"
+        " 'unit': 'ops/s', 'baseline_name': 'b', 'baseline_value': 4.0, 'ratio': 0.5,"
+        " 'target': '>= 0.4', 'met': True}], 'notes': 'ok'}\n"
+    )
+    out = tmp_path / "results"
+    proc = subprocess.run(
+        [sys.executable, str(bench_dir / "run_all.py"), "--smoke", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, "a failed benchmark must make the suite exit non-zero"
+    report = json.loads(next(out.glob("*.json")).read_text())
+    statuses = {n: o["status"] for n, o in report["benchmarks"].items()}
+    assert statuses == {"broken": "failed", "odd": "ok", "fine": "ok"}
+    assert "deliberately broken" in report["benchmarks"]["broken"]["error"]
+    table = (out / "latest-smoke.md").read_text()
+    assert "| fine | x | 2 ops/s | b: 4 ops/s | 0.5 | >= 0.4 | yes |" in table
+    assert "| odd | speed | 3.5 |" in table  # an unexpected shape is rendered, not a crash
+    assert "deliberately broken" in table
+
+
+def test_only_filters_and_rejects_unknown_names(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(RUN_ALL), "--smoke", "--only", "no_such", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "no benchmark named no_such" in proc.stderr
