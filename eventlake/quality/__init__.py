@@ -1,0 +1,1 @@
+"""The Soda data contract of the events table, the scan runner and its reports."""

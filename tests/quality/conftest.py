@@ -1,0 +1,162 @@
+"""A tiny Parquet lake and manifest in the day job's layout, written with pyarrow (no Spark)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from eventlake.contract import created_datetime, split_event_name
+from eventlake.layout import lake_events_uri, local_path, manifest_uri
+
+DAY = date(2026, 11, 24)
+
+
+def lake_row(
+    created_at: float,
+    name: str = "page:view:home",
+    arrival_delay_s: float = 30.0,
+    event_uuid: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "event_uuid": event_uuid or str(uuid.uuid4()),
+        "event_name": name,
+        "created_at": created_at,
+        "created_datetime": created_datetime(created_at),
+        "event_subtype": split_event_name(name)[1],
+        "payload": "{}",
+        "source_key": "events/2026/11/24/00/x.gz",
+        "arrival_ts": datetime.fromtimestamp(created_at + arrival_delay_s, UTC),
+    }
+
+
+def spread_over_day(day: date, n: int) -> list[float]:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+    return [start + 60 + i * (86400 - 120) / max(n - 1, 1) for i in range(n)]
+
+
+class TinyLake:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.lake_uri = str(root / "lake")
+        self.reports_uri = str(root / "reports")
+
+    def write(
+        self,
+        rows: list[dict[str, Any]],
+        event_date: date = DAY,
+        run_date: date | None = None,
+        name: str = "part-0",
+    ) -> Path:
+        run_date = run_date or event_date
+        event_type = rows[0]["event_name"].split(":")[0]
+        folder = (
+            local_path(lake_events_uri(self.lake_uri))
+            / f"event_date={event_date.isoformat()}"
+            / f"event_type={event_type}"
+            / f"run_date={run_date.isoformat()}"
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        table = pa.Table.from_pylist(rows, schema=SCHEMA)
+        pq.write_table(table, folder / f"{name}.parquet")
+        return folder / f"{name}.parquet"
+
+    def manifest(
+        self,
+        run_date: date,
+        written_for_day: int,
+        *,
+        raw_in: int | None = None,
+        quarantined: int = 0,
+        accounted: int | None = None,
+    ) -> None:
+        raw_in = raw_in if raw_in is not None else written_for_day + quarantined
+        doc = {
+            "run_date": run_date.isoformat(),
+            "counts": {
+                "raw_records_in": raw_in,
+                "written": written_for_day,
+                "quarantined": quarantined,
+            },
+            "lake_partitions": [
+                {
+                    "partition": f"event_date={run_date.isoformat()}/event_type=page",
+                    "rows": written_for_day,
+                }
+            ],
+            "reconciliation": {
+                "raw_records_in": raw_in,
+                "accounted": raw_in if accounted is None else accounted,
+                "balanced": accounted in (None, raw_in),
+            },
+        }
+        path = local_path(manifest_uri(self.reports_uri, run_date))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc))
+
+    def good_day(self, day: date = DAY, n: int = 200) -> list[dict[str, Any]]:
+        rows = [lake_row(t) for t in spread_over_day(day, n)]
+        self.write(rows, event_date=day)
+        self.manifest(day, n, raw_in=n + 1, quarantined=1)
+        return rows
+
+
+SCHEMA = pa.schema(
+    [
+        ("event_uuid", pa.string()),
+        ("event_name", pa.string()),
+        ("created_at", pa.float64()),
+        ("created_datetime", pa.string()),
+        ("event_subtype", pa.string()),
+        ("payload", pa.string()),
+        ("source_key", pa.string()),
+        ("arrival_ts", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+@pytest.fixture
+def tiny_lake(tmp_path: Path) -> TinyLake:
+    return TinyLake(tmp_path)
+
+
+@pytest.fixture
+def scan_day() -> Callable[..., tuple[int, dict[str, Any]]]:
+    """Run the scan CLI in-process; returns (exit code, JSON report)."""
+    from eventlake.quality import scan
+
+    def run(lake: TinyLake, day: date = DAY, *extra: str) -> tuple[int, dict[str, Any]]:
+        code = scan.main(
+            ["--target", "local", "--event_date", day.isoformat(), "--lake_uri", lake.lake_uri,
+             "--reports_uri", lake.reports_uri, *extra]
+        )  # fmt: skip
+        report_path = lake.root / "reports" / "soda" / f"event_date={day.isoformat()}" / "scan.json"
+        return code, json.loads(report_path.read_text())
+
+    return run
+
+
+def failed_names(report: dict[str, Any]) -> set[str]:
+    return {c["name"] for c in report["checks"] if c["outcome"] == "failed"}
+
+
+def warned_names(report: dict[str, Any]) -> set[str]:
+    return {c["name"] for c in report["checks"] if c["outcome"] == "warned"}
+
+
+__all__ = [
+    "DAY",
+    "TinyLake",
+    "failed_names",
+    "lake_row",
+    "spread_over_day",
+    "timedelta",
+    "warned_names",
+]
