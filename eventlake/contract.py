@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -56,6 +56,7 @@ QUARANTINE_REASONS: tuple[str, ...] = (*CONTRACT_REASONS, SYNTHETIC_DUPLICATE)
 MAX_RECORD_BYTES = 1_000_000  # below Kinesis' 1 MiB record limit, so oversize can be quarantined
 MILLIS_THRESHOLD = 1e11  # seconds >= 1e11 is year 5138; such values are looked at as millis
 MAX_EVENT_NAME_LENGTH = 128
+FIREHOSE_MAX_BUFFER_S = 900.0  # Firehose's longest buffering interval
 
 # Regexes use ASCII classes only, so Python `re` and Java regex read them the same way.
 UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -93,6 +94,16 @@ class ContractConfig:
     def __post_init__(self) -> None:
         if self.max_future_skew_s < 0 or self.max_event_age_s <= 0:
             raise ValueError("max_future_skew_s must be >= 0 and max_event_age_s > 0")
+
+    def for_object_arrival(self, buffer_s: float = FIREHOSE_MAX_BUFFER_S) -> ContractConfig:
+        """The bounds to use against a Firehose object's time instead of a record's arrival.
+
+        The object's name carries the arrival of its *first* record; any record in it arrived
+        up to one buffer interval (+1 s of name rounding) later. "Too old" is measured from
+        the object time (the earliest possible arrival) and "in the future" from the latest,
+        so the day job never rejects a record the transform, which knows each arrival, accepted.
+        """
+        return replace(self, max_future_skew_s=self.max_future_skew_s + buffer_s + 1.0)
 
 
 DEFAULT_CONFIG = ContractConfig()

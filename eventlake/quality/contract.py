@@ -91,7 +91,7 @@ def _field_checks(spec: C.FieldSpec) -> list[dict[str, Any]]:
 def _time_checks(facts: DayFacts, source: SqlSource) -> list[dict[str, Any]]:
     """The contract's time rules, restated on the stored rows (arrival_ts is kept in the lake)."""
     arrival = source.epoch_of.format(col="arrival_ts")
-    cfg = facts.contract
+    cfg = facts.contract.for_object_arrival()  # arrival_ts is the Firehose object's time
     start, end = _epoch(facts.event_date), _epoch(facts.event_date + timedelta(days=1))
     return [
         {

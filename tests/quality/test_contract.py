@@ -53,7 +53,10 @@ def test_time_rules_follow_the_contract_config() -> None:
     cfg = C.ContractConfig(max_future_skew_s=120, max_event_age_s=3 * 86400)
     checks = column_checks(build_contract(facts(cfg), duckdb_source()), "created_at")
     expressions = [c["failed_rows"]["expression"] for c in checks if "failed_rows" in c]
-    assert "created_at > epoch(arrival_ts) + 120" in expressions
+    # arrival_ts is the Firehose object's time: the future bound is widened like the job's
+    widened = cfg.for_object_arrival().max_future_skew_s
+    assert widened == 120 + C.FIREHOSE_MAX_BUFFER_S + 1
+    assert f"created_at > epoch(arrival_ts) + {widened:g}" in expressions
     assert "created_at < epoch(arrival_ts) - 259200" in expressions
 
 
