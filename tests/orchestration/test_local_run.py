@@ -40,9 +40,9 @@ def task_states(dag_run) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory, airflow_db):
     root = tmp_path_factory.mktemp("local-run")
-    # seed 29 instead trips "created_at not in the future": the day job currently writes a row
-    # that eventlake.contract quarantines (reported to the Glue job's owner)
-    truth = write_firehose_day(DaySpec(DAY, 5000, seed=11), str(root / "raw"), workers=1)
+    # seed 29 plants a record created 300.006 s after its object's time: valid for the job
+    # (ContractConfig.for_object_arrival), and the quality check must agree
+    truth = write_firehose_day(DaySpec(DAY, 5000, seed=29), str(root / "raw"), workers=1)
     with pytest.MonkeyPatch.context() as mp:
         module = load_dag_module(mp, **local_settings(root))
         dag_run = module.dag.test(logical_date=RUN_LOGICAL_DATE)
