@@ -168,5 +168,11 @@ module "orchestration" {
     alerts_topic_arn  = module.monitoring.topic_arn
     grace_minutes     = tostring(var.grace_minutes)
     lookback_days     = tostring(var.lookback_days)
+    region_name       = var.region
+    # Soda runs in its own venv (its pins clash with Airflow's constraints); startup.sh builds it.
+    soda_python             = "/usr/local/airflow/soda-venv/bin/python"
+    max_future_skew_s       = tostring(var.max_future_skew_s)
+    max_event_age_days      = tostring(var.max_event_age_days)
+    firehose_buffer_minutes = tostring(ceil(var.firehose_buffer_interval_s / 60))
   }
 }

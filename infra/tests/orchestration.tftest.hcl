@@ -38,7 +38,7 @@ run "mwaa_runs_airflow_3_3_1_from_the_mwaa_bucket" {
 
   assert {
     condition = alltrue([
-      for key in ["target", "raw_uri", "lake_uri", "quarantine_uri", "reports_uri", "glue_job_name", "crawler_name", "glue_database", "athena_workgroup", "athena_output_uri", "alerts_topic_arn", "grace_minutes", "lookback_days"] :
+      for key in ["target", "raw_uri", "lake_uri", "quarantine_uri", "reports_uri", "glue_job_name", "crawler_name", "glue_database", "athena_workgroup", "athena_output_uri", "alerts_topic_arn", "grace_minutes", "lookback_days", "region_name", "soda_python", "max_future_skew_s", "max_event_age_days", "firehose_buffer_minutes"] :
       contains(keys(module.orchestration.airflow_configuration), "eventlake.${key}")
     ])
     error_message = "every [eventlake] key the DAG reads must be set"
