@@ -48,5 +48,8 @@ checkov: $(CHECKOV_VENV)/.installed
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
+deploy: $(STAMP)
+	$(BIN)/eventlake deploy $(DEPLOY_ARGS)
+
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .local .pytest_cache .ruff_cache

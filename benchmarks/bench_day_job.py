@@ -1,0 +1,576 @@
+"""Benchmark: the Spark day job vs a DuckDB implementation of the same work, on generated days.
+
+Both engines do the whole job on the same raw objects: read gzip lines, split `{..}{..}`,
+decode error-prefix records, validate with the contract (the DuckDB form is SQL derived from
+the same tables in eventlake.contract), apply the window ownership, dedupe by event_uuid
+(earliest arrival; natural vs synthetic), anti-join the lake lookback, write partitioned
+Parquet (staged, then published) and quarantine, and count everything in one aggregation.
+Each engine runs in its own process on 2 cores; peak memory is the RSS of that process tree
+(the JVM included). Both must produce the generator's truth counts, or the benchmark fails.
+
+    python benchmarks/bench_day_job.py            # 2M and 8M events (data cached in .local/bench)
+    python benchmarks/bench_day_job.py --smoke    # a tiny day, for CI
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+CACHE = REPO / ".local" / "bench"
+DAY = date(2026, 11, 24)
+CORES = 2
+SPARK_DRIVER_MEMORY = "8g"
+SIZES = (2_000_000, 8_000_000)
+SMOKE_SIZE = 20_000
+TARGET_EVENTS_PER_S = 150_000
+TARGET_RATIO = 4.0
+COMPARED_COUNTS = (
+    "raw_records_in",
+    "written",
+    "invalid",
+    "invalid_by_reason",
+    "natural_duplicates",
+    "synthetic_duplicates",
+    "duplicates_in_lake",
+    "deferred",
+    "blank_lines",
+)
+
+
+# --- data ---
+
+
+def ensure_day(events: int) -> tuple[Path, dict[str, Any]]:
+    """A generated day of `events` records (default fault mix), made once and cached."""
+    from eventlake.generator import DaySpec, truth_uri, write_firehose_day
+    from eventlake.layout import local_path, normalize_uri
+
+    raw = CACHE / f"day-{events}"
+    truth_file = local_path(truth_uri(normalize_uri(str(raw)), DAY))
+    if truth_file.exists():
+        return raw, json.loads(truth_file.read_text())
+    shutil.rmtree(raw, ignore_errors=True)
+    print(f"generating {events:,} events into {raw} (cached for later runs)", file=sys.stderr)
+    return raw, write_firehose_day(DaySpec(day=DAY, events=events), str(raw), workers=CORES)
+
+
+# --- the Spark engine (the real job) ---
+
+
+def run_spark(raw: Path, out: Path, codec: str, driver_memory: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    from eventlake.spark.config import DayJobConfig
+    from eventlake.spark.job import run_day_job
+    from eventlake.spark.session import local_session
+
+    spark = local_session(driver_memory=driver_memory, cores=CORES)
+    session_s = time.perf_counter() - started
+    config = DayJobConfig(
+        DAY, str(raw), str(out / "lake"), str(out / "quarantine"), str(out / "reports")
+    )
+    config = _with_codec(config, codec)
+    job_started = time.perf_counter()
+    manifest = run_day_job(spark, config)
+    job_s = time.perf_counter() - job_started
+    spark.stop()
+    return _result(
+        manifest["counts"], job_s, session_s, manifest["timings_s"], manifest["lake_partitions"]
+    )
+
+
+def _with_codec(config: Any, codec: str) -> Any:
+    from dataclasses import replace
+
+    return replace(config, parquet_codec=codec)
+
+
+def _result(counts, job_s, startup_s, stages, partitions) -> dict[str, Any]:
+    return {
+        "counts": {k: counts[k] for k in COMPARED_COUNTS},
+        "job_s": round(job_s, 2),
+        "startup_s": round(startup_s, 2),
+        "events_per_s": round(counts["raw_records_in"] / job_s),
+        "stages_s": stages,
+        "lake_files": sum(p["files"] for p in partitions),
+        "lake_partitions": len(partitions),
+        "lake_mb": round(sum(p["bytes"] for p in partitions) / 1e6, 1),
+    }
+
+
+# --- the DuckDB engine (the baseline) ---
+
+
+def contract_verdict_sql(raw: str, arrival: str, cfg: Any) -> str:
+    """The contract as one DuckDB CASE expression -> 'reason|field' or NULL (valid).
+
+    Built from eventlake.contract's tables, in its precedence order. `parts` holds the
+    required fields extracted in one parse (NULL when the text is not valid JSON).
+    """
+    from eventlake import contract as C
+
+    def index(name: str) -> int:
+        return C.REQUIRED_FIELD_NAMES.index(name) + 1
+
+    def value_type(name: str) -> str:
+        return f"coalesce(json_type(parts[{index(name)}]), 'NULL')"
+
+    def text(name: str) -> str:
+        return f"json_extract_string(parts[{index(name)}], '$')"
+
+    arms = [
+        (f"strlen({raw}) > {C.MAX_RECORD_BYTES}", f"{C.RECORD_TOO_LARGE}|"),
+        ("parts IS NULL", f"{C.UNPARSEABLE_JSON}|"),
+        (f"NOT starts_with(ltrim({raw}), '{{')", f"{C.NOT_A_JSON_OBJECT}|"),
+    ]
+    arms += [
+        (f"{value_type(f.name)} = 'NULL'", f"{C.MISSING_FIELD}|{f.name}") for f in C.REQUIRED_FIELDS
+    ]
+    for f in C.REQUIRED_FIELDS:
+        wanted = (
+            "('VARCHAR')"
+            if f.json_type == "string"
+            else "('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT')"
+        )
+        arms.append((f"{value_type(f.name)} NOT IN {wanted}", f"{C.WRONG_TYPE}|{f.name}"))
+    for f in C.REQUIRED_FIELDS:
+        if f.pattern:
+            bad = f"length({text(f.name)}) > {f.max_length} OR NOT regexp_full_match({text(f.name)}, '{f.pattern}')"
+            arms.append((bad, f"{f.format_reason}|{f.name}"))
+    created = f"CAST({text('created_at')} AS DOUBLE)"
+    earliest, latest = (
+        f"({arrival} - {cfg.max_event_age_s})",
+        f"({arrival} + {cfg.max_future_skew_s})",
+    )
+    arms += [
+        (
+            f"{created} >= {C.MILLIS_THRESHOLD} AND {created} / 1000.0 BETWEEN {earliest} AND {latest}",
+            f"{C.CREATED_AT_IN_MILLIS}|created_at",
+        ),
+        (f"{created} > {latest}", f"{C.CREATED_AT_IN_FUTURE}|created_at"),
+        (f"{created} < {earliest}", f"{C.CREATED_AT_TOO_OLD}|created_at"),
+    ]
+    return "CASE " + " ".join(f"WHEN {cond} THEN '{label}'" for cond, label in arms) + " END"
+
+
+def run_duckdb(raw: Path, out: Path, codec: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    import duckdb
+
+    from eventlake import contract as C
+    from eventlake.spark.config import DayJobConfig
+
+    con = duckdb.connect()
+    con.execute(f"SET threads = {CORES}; SET TimeZone = 'UTC'; SET preserve_insertion_order = true")
+    startup_s = time.perf_counter() - started
+    job_started = time.perf_counter()
+    config = _with_codec(
+        DayJobConfig(
+            DAY, str(raw), str(out / "lake"), str(out / "quarantine"), str(out / "reports")
+        ),
+        codec,
+    )
+    stages: dict[str, float] = {}
+    tick = time.perf_counter()
+    objects = list_objects_locally(config)
+    con.register("objects", _objects_table(objects))
+    stages["list"] = round(time.perf_counter() - tick, 3)
+
+    tick = time.perf_counter()
+    paths = [o["path"] for o in objects]
+    lookback = lookback_paths_locally(config)
+    con.execute(_classify_sql(paths, lookback, config, C))
+    counts_rows = con.execute(_COUNT_SQL).fetchall()
+    stages["read_validate_dedupe_count"] = round(time.perf_counter() - tick, 3)
+
+    tick = time.perf_counter()
+    staging = out / "lake" / "_staging" / f"run_date={DAY}"
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        f"COPY (SELECT event_uuid, event_name, created_at, created_datetime, event_subtype, raw_record AS payload, "
+        f"source_key, arrival_ts, event_date, event_type FROM classified WHERE outcome = 'written') "
+        f"TO '{staging}' (FORMAT parquet, COMPRESSION {codec}, PARTITION_BY (event_date, event_type), OVERWRITE_OR_IGNORE)"
+    )
+    stages["write_staging"] = round(time.perf_counter() - tick, 3)
+    tick = time.perf_counter()
+    quarantine = out / "quarantine" / "events" / f"run_date={DAY}"
+    shutil.rmtree(quarantine, ignore_errors=True)
+    quarantine.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        "COPY (SELECT raw_record, CASE WHEN outcome = 'synthetic_duplicate' THEN 'event_uuid' ELSE reason_field END "
+        "AS reason_field, source_key, arrival_ts, CASE WHEN outcome = 'synthetic_duplicate' THEN "
+        f"'{C.SYNTHETIC_DUPLICATE}' ELSE reason END AS reason FROM classified "
+        f"WHERE outcome IN ('invalid', 'synthetic_duplicate')) TO '{quarantine}' "
+        f"(FORMAT parquet, COMPRESSION {codec}, PARTITION_BY (reason))"
+    )
+    stages["write_quarantine"] = round(time.perf_counter() - tick, 3)
+    tick = time.perf_counter()
+    counts = _counts_from_rows(counts_rows)
+    staged_rows = con.execute(
+        f"SELECT count(*) FROM read_parquet('{staging}/**/*.parquet')"
+    ).fetchone()[0]
+    if staged_rows != counts["written"]:
+        raise AssertionError(f"duckdb staged {staged_rows} rows, counts say {counts['written']}")
+    partitions = _publish_locally(staging, out / "lake" / "events", DAY)
+    stages["verify_publish"] = round(time.perf_counter() - tick, 3)
+    job_s = time.perf_counter() - job_started
+    return _result(counts, job_s, startup_s, stages, partitions)
+
+
+def list_objects_locally(config: Any) -> list[dict[str, Any]]:
+    """The same window rules as the Spark job's listing (eventlake.spark.sources), on a folder."""
+    from eventlake.layout import (
+        firehose_error_prefix,
+        firehose_prefix,
+        local_path,
+        render_prefix,
+        run_window,
+    )
+    from eventlake.spark.sources import OWNED, PEEKED, PROCESSING_FAILED, object_arrival
+
+    start, owned_end, read_end = run_window(config.run_date, config.grace)
+    root = local_path(config.raw_uri)
+    objects, hour = [], start
+    while hour < read_end:
+        for origin, expression, kind in (
+            ("firehose", firehose_prefix(), ""),
+            (PROCESSING_FAILED, firehose_error_prefix(), PROCESSING_FAILED),
+        ):
+            prefix = render_prefix(expression, hour, kind)
+            folder = root / prefix
+            for path in sorted(folder.rglob("*")) if folder.exists() else []:
+                if not path.is_file() or path.name.startswith((".", "_")):
+                    continue
+                key = prefix + str(path.relative_to(folder))
+                arrival, _ = object_arrival(key, hour)
+                if arrival < read_end:
+                    role = OWNED if arrival < owned_end else PEEKED
+                    objects.append(
+                        {
+                            "path": str(path),
+                            "key": key,
+                            "arrival": arrival,
+                            "role": role,
+                            "origin": origin,
+                        }
+                    )
+        hour += timedelta(hours=1)
+    return objects
+
+
+def _objects_table(objects: list[dict[str, Any]]) -> Any:
+    import pyarrow as pa
+
+    return pa.table(
+        {
+            "path": [o["path"] for o in objects],
+            "source_key": [o["key"] for o in objects],
+            "arrival_ts": pa.array([o["arrival"] for o in objects], pa.timestamp("us", tz="UTC")),
+            "role": [o["role"] for o in objects],
+            "origin": [o["origin"] for o in objects],
+        }
+    )
+
+
+def lookback_paths_locally(config: Any) -> list[str]:
+    from eventlake.layout import lake_events_uri, local_path
+
+    events = local_path(lake_events_uri(config.lake_uri))
+    first = config.run_date - timedelta(days=config.lookback_days)
+    paths = []
+    for i in range(config.lookback_days + 2):
+        day = first + timedelta(days=i)
+        for run_dir in sorted(events.glob(f"event_date={day}/event_type=*/run_date=*")):
+            if run_dir.name.removeprefix("run_date=") < config.run_date.isoformat():
+                paths.append(str(run_dir / "*.parquet"))
+    return paths
+
+
+def _classify_sql(paths: list[str], lookback: list[str], config: Any, C: Any) -> str:
+    cfg = config.validation_contract()
+    files = "[" + ", ".join(f"'{p}'" for p in paths) + "]"
+    fields = "[" + ", ".join(f"'$.{n}'" for n in C.REQUIRED_FIELD_NAMES) + "]"
+    derived = "{" + ", ".join(f'"{n}": null' for n in C.DERIVED_FIELDS) + "}"
+    lake_uuids = (
+        f"SELECT DISTINCT event_uuid FROM read_parquet([{', '.join(repr(p) for p in lookback)}])"
+        if lookback
+        else "SELECT NULL::VARCHAR AS event_uuid WHERE false"
+    )
+    run_date = config.run_date.isoformat()
+    source = (
+        f"read_csv({files}, columns={{'line': 'VARCHAR'}}, header=false, delim=E'\\x1f\\x1d', quote='', "
+        f"escape='', auto_detect=false, filename=true, compression='gzip', max_line_size=8000000)"
+    )
+    return f"""
+CREATE OR REPLACE TEMP TABLE classified AS
+WITH lake AS ({lake_uuids}), lines AS (
+  SELECT coalesce(line, '') AS line, filename, row_number() OVER () AS line_id FROM {source}
+), decoded AS (
+  SELECT l.line_id, o.source_key, o.arrival_ts, o.role,
+         CASE WHEN o.origin = 'processing-failed' AND try(from_base64(json_extract_string(l.line, '$.rawData'))) IS NOT NULL
+              THEN rtrim(decode(from_base64(json_extract_string(l.line, '$.rawData'))), E' \\n\\r\\t') ELSE l.line END AS line
+  FROM lines l JOIN objects o ON l.filename = o.path
+), split AS (
+  SELECT *, trim(line) = '' AS is_blank,
+         CASE WHEN regexp_matches(line, '\\}}\\s*\\{{') THEN
+           (SELECT CASE WHEN list_bool_and(list_transform(p, lambda x: json_valid(x) AND starts_with(trim(x), '{{') AND ends_with(trim(x), '}}')))
+                        THEN p ELSE [line] END
+            FROM (SELECT string_split(regexp_replace(line, '\\}}\\s*\\{{', '}}' || chr(30) || '{{', 'g'), chr(30)) AS p))
+         ELSE [line] END AS pieces
+  FROM decoded
+), records AS (
+  SELECT line_id, source_key, arrival_ts, role, is_blank, r.raw_record, r.piece
+  FROM (SELECT *, unnest(list_transform(pieces, lambda x, i: {{'raw_record': x, 'piece': i}})) AS r FROM split)
+), parsed AS (
+  SELECT *, try(json_extract(raw_record, {fields})) AS parts, epoch(arrival_ts) AS arrival_epoch_s FROM records
+), verdict AS (
+  SELECT *, CASE WHEN is_blank THEN NULL ELSE {contract_verdict_sql("raw_record", "arrival_epoch_s", cfg)} END AS label
+  FROM parsed
+), validated AS (
+  SELECT line_id, piece, source_key, arrival_ts, role, is_blank, raw_record,
+         split_part(label, '|', 1) AS reason, nullif(split_part(label, '|', 2), '') AS reason_field,
+         CASE WHEN label IS NULL AND NOT is_blank THEN json_extract_string(parts[1], '$') END AS event_uuid,
+         CASE WHEN label IS NULL AND NOT is_blank THEN json_extract_string(parts[2], '$') END AS event_name,
+         CASE WHEN label IS NULL AND NOT is_blank THEN CAST(json_extract_string(parts[3], '$') AS DOUBLE) END AS created_at
+  FROM verdict
+), derived AS (
+  SELECT *, strftime(to_timestamp(created_at), '%Y-%m-%dT%H:%M:%S.%gZ') AS created_datetime,
+         split_part(event_name, ':', 1) AS event_type, split_part(event_name, ':', 2) AS event_subtype,
+         CAST(to_timestamp(created_at) AS DATE) AS event_date
+  FROM validated
+), owned AS (
+  SELECT *, role = 'owned' OR coalesce(reason IS NULL AND event_date <= DATE '{run_date}', false) AS belongs FROM derived
+), keyed AS (
+  SELECT *, NOT is_blank AND belongs AND reason IS NULL AS candidate FROM owned
+), ranked AS (
+  SELECT *,
+    CASE WHEN candidate THEN row_number() OVER w END AS day_rank,
+    CASE WHEN candidate THEN first_value(raw_record) OVER w END AS first_raw
+  FROM keyed
+  WINDOW w AS (PARTITION BY CASE WHEN candidate THEN event_uuid ELSE '#' || line_id || '.' || piece END
+               ORDER BY arrival_ts, source_key, line_id, piece)
+)
+SELECT source_key, arrival_ts, is_blank, raw_record, event_uuid, event_name, created_at, created_datetime,
+       event_type, event_subtype, event_date, reason, reason_field,
+       CASE WHEN is_blank THEN 'blank'
+            WHEN NOT belongs THEN 'deferred'
+            WHEN reason IS NOT NULL THEN 'invalid'
+            WHEN day_rank > 1 THEN CASE WHEN raw_record = first_raw
+                   OR json_merge_patch(raw_record, '{derived}') = json_merge_patch(first_raw, '{derived}')
+                 THEN 'natural_duplicate' ELSE 'synthetic_duplicate' END
+            WHEN ranked.event_uuid IN (SELECT event_uuid FROM lake) THEN 'duplicate_in_lake'
+            ELSE 'written' END AS outcome
+FROM ranked
+"""
+
+
+_COUNT_SQL = """
+SELECT source_key, outcome, reason, count(*) AS n, grouping(source_key) AS g_src
+FROM classified GROUP BY GROUPING SETS ((source_key, outcome), (outcome, reason))
+"""
+
+
+def _counts_from_rows(rows: list[tuple]) -> dict[str, Any]:
+    by_outcome: dict[str, int] = {}
+    invalid_by_reason: dict[str, int] = {}
+    for _source, outcome, reason, n, g_src in rows:
+        if g_src == 0:
+            continue
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + n
+        if outcome == "invalid":
+            invalid_by_reason[reason] = n
+    records = sum(n for o, n in by_outcome.items() if o != "blank")
+    return {
+        "raw_records_in": records,
+        "written": by_outcome.get("written", 0),
+        "invalid": by_outcome.get("invalid", 0),
+        "invalid_by_reason": dict(sorted(invalid_by_reason.items())),
+        "natural_duplicates": by_outcome.get("natural_duplicate", 0),
+        "synthetic_duplicates": by_outcome.get("synthetic_duplicate", 0),
+        "duplicates_in_lake": by_outcome.get("duplicate_in_lake", 0),
+        "deferred": by_outcome.get("deferred", 0),
+        "blank_lines": by_outcome.get("blank", 0),
+    }
+
+
+def _publish_locally(staging: Path, events: Path, run_date: date) -> list[dict[str, Any]]:
+    """The same protocol as eventlake.spark.lake.publish, with local renames."""
+    run_dir = f"run_date={run_date}"
+    for old in events.glob(f"event_date=*/event_type=*/{run_dir}"):
+        shutil.rmtree(old)
+    partitions = []
+    for partition in sorted(staging.glob("event_date=*/event_type=*")):
+        sizes = [f.stat().st_size for f in partition.glob("*.parquet")]
+        target = events / partition.parent.name / partition.name / run_dir
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partition.rename(target)
+        partitions.append({"files": len(sizes), "bytes": sum(sizes)})
+    shutil.rmtree(staging.parent)
+    return partitions
+
+
+# --- measuring ---
+
+
+def measure(engine: str, raw: Path, codec: str, driver_memory: str) -> dict[str, Any]:
+    """Run one engine in a child process; sample the RSS of its whole process tree."""
+    import psutil
+
+    with tempfile.TemporaryDirectory(prefix=f"bench-{engine}-", dir=CACHE) as tmp:
+        out, result_file = Path(tmp), Path(tmp) / "result.json"
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            engine,
+            "--raw",
+            str(raw),
+            "--out",
+            str(out),
+        ]
+        command += [
+            "--codec",
+            codec,
+            "--driver-memory",
+            driver_memory,
+            "--result",
+            str(result_file),
+        ]
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=REPO)
+        peak = _sample_peak_rss(psutil.Process(child.pid), child)
+        if child.wait() != 0:
+            raise RuntimeError(f"{engine} benchmark run failed (exit {child.returncode})")
+        result = json.loads(result_file.read_text())
+    result["process_s"] = round(time.perf_counter() - started, 2)
+    result["peak_rss_mb"] = round(peak / 2**20)
+    return result
+
+
+def _sample_peak_rss(process: Any, child: subprocess.Popen) -> int:
+    import psutil
+
+    peak = 0
+    while child.poll() is None:
+        try:
+            tree = [process, *process.children(recursive=True)]
+            peak = max(peak, sum(_rss(p) for p in tree))
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.1)
+    return peak
+
+
+def _rss(process: Any) -> int:
+    try:
+        return process.memory_info().rss
+    except Exception:  # the process ended between listing and sampling
+        return 0
+
+
+def run(
+    smoke: bool = False, codec: str = "zstd", sizes: tuple[int, ...] | None = None
+) -> dict[str, Any]:
+    """Run the benchmark; returns per size the two engines' results and the ratio."""
+    sizes = sizes or ((SMOKE_SIZE,) if smoke else SIZES)
+    driver_memory = "2g" if smoke else SPARK_DRIVER_MEMORY
+    CACHE.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "cores": CORES,
+        "codec": codec,
+        "spark_driver_memory": driver_memory,
+        "sizes": {},
+    }
+    for events in sizes:
+        raw, truth = ensure_day(events)
+        spark = measure("spark", raw, codec, driver_memory)
+        duck = measure("duckdb", raw, codec, driver_memory)
+        _check_against_truth("spark", spark["counts"], truth)
+        _check_against_truth("duckdb", duck["counts"], truth)
+        ratio = spark["job_s"] / duck["job_s"]
+        results["sizes"][str(events)] = {
+            "spark": spark,
+            "duckdb": duck,
+            "spark_over_duckdb": round(ratio, 2),
+        }
+        print(_report_line(events, spark, duck, ratio), flush=True)
+    return results
+
+
+def _check_against_truth(engine: str, counts: dict[str, Any], truth: dict[str, Any]) -> None:
+    expected = {
+        "raw_records_in": truth["raw_records"],
+        "written": truth["valid_unique"],
+        "invalid_by_reason": truth["invalid_by_reason"],
+        "natural_duplicates": truth["natural_duplicates"],
+        "synthetic_duplicates": truth["synthetic_duplicates"],
+        "deferred": truth["deferred"],
+    }
+    actual = {k: counts[k] for k in expected}
+    if actual != expected:  # dict equality ignores key order
+        raise AssertionError(f"{engine} counts differ from the truth: {actual} != {expected}")
+
+
+def _report_line(events: int, spark: dict, duck: dict, ratio: float) -> str:
+    def line(name: str, r: dict) -> str:
+        return (
+            f"  {name:<7} {r['job_s']:>7.1f} s  {r['events_per_s']:>9,} ev/s  peak RSS {r['peak_rss_mb']:>6,} MB"
+            f"  files {r['lake_files']:>4}  lake {r['lake_mb']:>7,.1f} MB  stages {r['stages_s']}"
+        )
+
+    verdict = (
+        "meets"
+        if spark["events_per_s"] >= TARGET_EVENTS_PER_S and ratio <= TARGET_RATIO
+        else "misses"
+    )
+    return (
+        f"{events:,} events ({CORES} cores):\n{line('spark', spark)}\n{line('duckdb', duck)}\n"
+        f"  spark/duckdb = {ratio:.2f}x  ({verdict} the target: >= {TARGET_EVENTS_PER_S:,} ev/s and <= {TARGET_RATIO}x)"
+    )
+
+
+def _child(args: argparse.Namespace) -> int:
+    raw, out = Path(args.raw), Path(args.out)
+    if args.child == "spark":
+        result = run_spark(raw, out, args.codec, args.driver_memory)
+    else:
+        result = run_duckdb(raw, out, args.codec)
+    Path(args.result).write_text(json.dumps(result))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"one tiny day ({SMOKE_SIZE:,} events)"
+    )
+    parser.add_argument("--sizes", type=lambda s: tuple(int(x) for x in s.split(",")), default=None)
+    parser.add_argument("--codec", choices=("zstd", "snappy"), default="zstd")
+    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--child", choices=("spark", "duckdb"), help=argparse.SUPPRESS)
+    parser.add_argument("--raw", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    parser.add_argument("--driver-memory", default=SPARK_DRIVER_MEMORY, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return _child(args)
+    results = run(smoke=args.smoke, codec=args.codec, sizes=args.sizes)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""`eventlake demo`: the whole pipeline on this machine, with no AWS account and no Docker.
+
+producer -> Kinesis (a moto server) -> firehose-local (the transform Lambda in-process) ->
+raw folder -> the `events_daily` DAG on the local target (the Glue script on local Spark,
+Soda on DuckDB, a DuckDB catalog) -> a summary checked against the generator's truth file.
+
+A past day is simulated: the producer sends each generated event at its intended arrival
+time on a clock `speed` times faster, and firehose-local maps arrival times back onto that
+day, so the day's window (and the stragglers after midnight) look as they would in AWS.
+Everything lives under .local/ and a rerun starts from a clean working folder; the Airflow
+metadata database is kept, so `make airflow` shows every demo run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from eventlake import layout
+
+REPO = Path(__file__).resolve().parents[1]
+LOCAL = REPO / ".local"
+STREAM = "eventlake-events"
+DAG_ID = "events_daily"
+
+
+@dataclass(frozen=True)
+class DemoPaths:
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def lake(self) -> Path:
+        return self.root / "lake"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def catalog(self) -> Path:
+        return self.root / "catalog.duckdb"
+
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
+
+def airflow_env(paths: DemoPaths, airflow_home: Path) -> dict[str, str]:
+    """Environment for Airflow on the local target, shared by the demo and `make airflow`."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "AIRFLOW_HOME": str(airflow_home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            "AIRFLOW__EVENTLAKE__TARGET": "local",
+            "AIRFLOW__EVENTLAKE__RAW_URI": layout.normalize_uri(str(paths.raw)),
+            "AIRFLOW__EVENTLAKE__LAKE_URI": layout.normalize_uri(str(paths.lake)),
+            "AIRFLOW__EVENTLAKE__QUARANTINE_URI": layout.normalize_uri(str(paths.quarantine)),
+            "AIRFLOW__EVENTLAKE__REPORTS_URI": layout.normalize_uri(str(paths.reports)),
+            "AIRFLOW__EVENTLAKE__CATALOG_PATH": str(paths.catalog),
+            "SODA_CORE_TELEMETRY_ENABLED": "false",
+            "AWS_ACCESS_KEY_ID": env.get("AWS_ACCESS_KEY_ID", "testing"),
+            "AWS_SECRET_ACCESS_KEY": env.get("AWS_SECRET_ACCESS_KEY", "testing"),
+            "AWS_DEFAULT_REGION": env.get("AWS_DEFAULT_REGION", "us-east-1"),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
+        }
+    )
+    return env
+
+
+def eventlake_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "eventlake", *args]
+
+
+def _step(title: str) -> None:
+    print(f"\n\033[1m==> {title}\033[0m", flush=True)
+
+
+def _run(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 1800) -> None:
+    from eventlake.cli import UsageError
+
+    result = subprocess.run(cmd, env=env, timeout=timeout, check=False)
+    if result.returncode != 0:
+        raise UsageError(f"step failed (exit {result.returncode}): {' '.join(cmd[:6])} ...")
+
+
+def first_intended_arrival(day: date, events: int, seed: int) -> float:
+    from eventlake.generator import DaySpec, iter_day_records
+
+    return next(iter(iter_day_records(DaySpec(day, events, seed))))[0]
+
+
+def deliver_day(paths: DemoPaths, day: date, events: int, seed: int, speed: float) -> dict:
+    """Producer -> moto Kinesis -> firehose-local, for one simulated day."""
+    from eventlake.generator import DaySpec, day_truth, truth_uri
+    from eventlake.kinesis_local import ensure_stream, start_process
+    from eventlake.storage import write_bytes
+
+    _step("starting the local Kinesis endpoint (moto server)")
+    kinesis = start_process()
+    try:
+        ensure_stream(kinesis.client(), STREAM, shards=2)
+        print(f"stream {STREAM} at {kinesis.endpoint_url}")
+        offset = first_intended_arrival(day, events, seed) - layout.day_start(day).timestamp()
+        firehose = subprocess.Popen(
+            eventlake_cmd(
+                "firehose-local",
+                "--stream", STREAM,
+                "--raw", str(paths.raw),
+                "--endpoint-url", kinesis.endpoint_url,
+                "--checkpoint", str(paths.work / "firehose-checkpoint.json"),
+                "--simulate-day", day.isoformat(),
+                "--simulate-speed", str(speed),
+                "--simulate-offset", f"{offset:.3f}",
+                "--buffer-seconds", "60",
+                "--until-idle", "20",
+                "--summary-json", str(paths.work / "firehose-summary.json"),
+                "--quiet",
+            )
+        )  # fmt: skip
+        _step(f"producing {events:,} events for {day} ({speed:g}x real time)")
+        try:
+            _run(
+                eventlake_cmd(
+                    "produce",
+                    "--stream", STREAM,
+                    "--endpoint-url", kinesis.endpoint_url,
+                    "--date", day.isoformat(),
+                    "--seed", str(seed),
+                    "--total", str(events),
+                    "--replay-speed", str(speed),
+                    "--spool", str(paths.work / "producer-spool.ndjson"),
+                    "--summary-json", str(paths.work / "producer-summary.json"),
+                )
+            )  # fmt: skip
+            _step("firehose-local: delivering the rest of the stream")
+            if firehose.wait(timeout=600) != 0:
+                raise RuntimeError("firehose-local failed")
+        finally:
+            if firehose.poll() is None:
+                firehose.terminate()
+                firehose.wait(timeout=30)
+    finally:
+        kinesis.stop()
+    truth = day_truth(DaySpec(day, events, seed))
+    write_bytes(truth_uri(str(paths.raw), day), json.dumps(truth, indent=2).encode())
+    return truth
+
+
+def run_dag(paths: DemoPaths, day: date, airflow_home: Path) -> None:
+    """`airflow dags test` for the run that covers `day` (logical date = the next midnight)."""
+    env = airflow_env(paths, airflow_home)
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    _step("preparing the Airflow metadata database")
+    _run([airflow, "db", "migrate"], env=env)
+    logical = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+    _step(f"running DAG {DAG_ID} for {day} (logical date {logical:%Y-%m-%dT%H:%M}Z)")
+    _run([airflow, "dags", "test", DAG_ID, logical.isoformat()], env=env)
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def summary_rows(day: date, paths: DemoPaths, truth: dict) -> list[tuple[str, str, str]]:
+    """(figure, pipeline, truth) rows: what the run measured next to what was planted."""
+    from eventlake.storage import read_bytes
+
+    manifest = json.loads(read_bytes(layout.manifest_uri(str(paths.reports), day)))
+    counts = manifest.get("counts", manifest)
+    rows = [
+        ("raw records read", counts.get("raw_records_in"), truth["raw_records"]),
+        ("valid, written to the lake", counts.get("written"), truth["valid_unique"]),
+        ("natural duplicates", counts.get("natural_duplicates"), truth["natural_duplicates"]),
+        ("synthetic duplicates", counts.get("synthetic_duplicates"), truth["synthetic_duplicates"]),
+        ("already in the lake", counts.get("duplicates_in_lake"), 0),
+        ("deferred to the next day", counts.get("deferred"), truth["deferred"]),
+    ]
+    invalid = counts.get("invalid_by_reason", {})
+    for reason, expected in truth["invalid_by_reason"].items():
+        rows.append((f"invalid: {reason}", invalid.get(reason, 0), expected))
+    return [(name, f"{got:,}" if isinstance(got, int) else str(got), f"{want:,}") for name, got, want in rows]
+
+
+def print_summary(day: date, paths: DemoPaths, truth: dict, elapsed: float) -> bool:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    rows = summary_rows(day, paths, truth)
+    table = Table(title=f"eventlake demo: {day}", show_lines=False)
+    table.add_column("figure")
+    table.add_column("pipeline", justify="right")
+    table.add_column("generator truth", justify="right")
+    table.add_column("", justify="center")
+    all_match = True
+    for name, got, want in rows:
+        ok = got == want
+        all_match &= ok
+        table.add_row(name, got, want, "[green]ok[/]" if ok else "[red]MISMATCH[/]")
+    console.print(table)
+    soda = _load_json(Path(layout.local_path(layout.soda_report_uri(str(paths.reports), day, "scan.json"))))
+    partitions = sorted(p.relative_to(paths.lake / "events").as_posix() for p in (paths.lake / "events").glob("*/*/run_date=*"))
+    console.print(
+        f"partitions written: {len(partitions)} (event_date/event_type/run_date)\n"
+        f"Soda: {soda.get('outcome', soda.get('result', 'no report'))}  "
+        f"report: {layout.local_path(layout.soda_report_uri(str(paths.reports), day, 'scan.md'))}\n"
+        f"manifest: {layout.local_path(layout.manifest_uri(str(paths.reports), day))}\n"
+        f"DuckDB catalog: {paths.catalog}  (try: duckdb {paths.catalog} \"select event_type, count(*) from events group by 1\")\n"
+        f"lake: {paths.lake}  quarantine: {paths.quarantine}\n"
+        f"finished in {elapsed:.0f} s. `make airflow` opens the Airflow UI with this run."
+    )
+    if not all_match:
+        console.print("[red]the pipeline's counts differ from the generator's truth[/]")
+    return all_match
+
+
+def add_command(subparsers: argparse._SubParsersAction) -> None:
+    from eventlake.generator import parse_day, positive_int
+
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
+    p = subparsers.add_parser(
+        "demo",
+        help="run the whole pipeline locally (no AWS, no Docker) and print a summary",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument("--date", type=parse_day, default=yesterday, help="the day to simulate")
+    p.add_argument("--events", type=positive_int, default=200_000)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--rate", type=float, default=2000.0, help="real events/s to send (sets the clock speed)"
+    )
+    p.add_argument("--workdir", type=Path, default=LOCAL / "demo")
+    p.add_argument("--airflow-home", type=Path, default=LOCAL / "airflow")
+    p.set_defaults(func=run_demo)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    paths = DemoPaths(args.workdir.resolve())
+    shutil.rmtree(paths.root, ignore_errors=True)
+    paths.work.mkdir(parents=True)
+    speed = 86400.0 * args.rate / args.events
+    truth = deliver_day(paths, args.date, args.events, args.seed, speed)
+    run_dag(paths, args.date, args.airflow_home.resolve())
+    ok = print_summary(args.date, paths, truth, time.perf_counter() - started)
+    return 0 if ok else 1

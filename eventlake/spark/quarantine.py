@@ -1,0 +1,55 @@
+"""Quarantine: every invalid record and every later synthetic duplicate, with its raw text."""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from eventlake.contract import SYNTHETIC_DUPLICATE as SYNTHETIC_DUPLICATE_REASON
+from eventlake.layout import join_uri, quarantine_events_uri
+from eventlake.spark.classify import INVALID, SYNTHETIC_DUPLICATE
+from eventlake.spark.config import DayJobConfig
+
+QUARANTINE_FILE_COLUMNS: tuple[str, ...] = (
+    "raw_record",
+    "reason_field",
+    "source_key",
+    "arrival_ts",
+)
+
+
+def quarantine_uri(config: DayJobConfig) -> str:
+    """{quarantine}/events/run_date=D: a rerun of D overwrites this folder and nothing else."""
+    root = quarantine_events_uri(config.quarantine_uri)
+    return join_uri(root, f"run_date={config.run_date.isoformat()}")
+
+
+def quarantine_rows(classified: DataFrame) -> DataFrame:
+    is_synthetic = F.col("outcome") == F.lit(SYNTHETIC_DUPLICATE)
+    return classified.where(F.col("outcome").isin(INVALID, SYNTHETIC_DUPLICATE)).select(
+        "raw_record",
+        F.when(is_synthetic, F.lit("event_uuid"))
+        .otherwise(F.col("reason_field"))
+        .alias("reason_field"),
+        "source_key",
+        "arrival_ts",
+        F.when(is_synthetic, F.lit(SYNTHETIC_DUPLICATE_REASON))
+        .otherwise(F.col("reason"))
+        .alias("reason"),
+    )
+
+
+def write_quarantine(classified: DataFrame, config: DayJobConfig) -> None:
+    """One file per reason (each reason lands in one task); partitioned by reason for find-fix-replay."""
+    rows = quarantine_rows(classified).repartition("reason")
+    rows.write.mode("overwrite").option("compression", config.parquet_codec).partitionBy(
+        "reason"
+    ).parquet(quarantine_uri(config))
+
+
+def quarantined_row_counts(spark: SparkSession, config: DayJobConfig) -> dict[str, int]:
+    """Rows per quarantine reason as the written files hold them."""
+    written = spark.read.parquet(quarantine_uri(config))
+    if "reason" not in written.columns:
+        return {}
+    return {r.reason: r["count"] for r in written.groupBy("reason").count().collect()}

@@ -1,0 +1,205 @@
+"""Which raw objects run D reads, and how their lines become one row per raw record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from eventlake.layout import (
+    arrival_from_key,
+    firehose_error_prefix,
+    firehose_prefix,
+    join_uri,
+    render_prefix,
+    run_window,
+)
+from eventlake.spark.config import DayJobConfig
+from eventlake.spark.contract_columns import JSON_OPTIONS
+from eventlake.spark.hadoop_fs import HadoopFS
+
+OWNED = "owned"
+PEEKED = "peeked"
+FIREHOSE = "firehose"
+PROCESSING_FAILED = "processing-failed"  # Firehose's error-output-type for Lambda failures
+# A raw U+001E cannot occur inside valid JSON text (control characters must be escaped).
+_PIECE_SEPARATOR = "\u001e"
+_OBJECT_BOUNDARY = r"\}\s*\{"
+
+
+@dataclass(frozen=True)
+class RawObject:
+    """One raw object in run D's read window."""
+
+    path: str  # Hadoop form, for the reader
+    input_name: str  # what input_file_name() returns for it
+    key: str  # relative to the raw root, e.g. events/2026/11/24/13/stream-1-....gz
+    size: int
+    arrival: datetime
+    role: str  # OWNED or PEEKED
+    origin: str  # FIREHOSE or PROCESSING_FAILED
+    named: bool  # False when the name holds no usable arrival time (hour prefix used)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "bytes": self.size,
+            "arrival": self.arrival.isoformat(),
+            "role": self.role,
+            "origin": self.origin,
+            "arrival_from": "object_name" if self.named else "hour_prefix",
+        }
+
+
+def _listed_hours(config: DayJobConfig) -> list[tuple[datetime, str]]:
+    """(hour, role) for every hour prefix run D lists: 24 owned hours plus the grace hours."""
+    start, owned_end, read_end = run_window(config.run_date, config.grace)
+    hours, hour = [], start
+    while hour < read_end:
+        hours.append((hour, OWNED if hour < owned_end else PEEKED))
+        hour += timedelta(hours=1)
+    return hours
+
+
+def object_arrival(key: str, hour: datetime) -> tuple[datetime, bool]:
+    """The arrival time in the object's name if it lies in its hour prefix, else the hour.
+
+    Using the prefix hour whenever the name disagrees guarantees that exactly one run,
+    the one whose window holds that hour, owns every object that sits under the layout.
+    """
+    named = arrival_from_key(key)
+    if named is not None and hour <= named < hour + timedelta(hours=1):
+        return named, True
+    return hour, False
+
+
+def list_raw_objects(fs: HadoopFS, config: DayJobConfig) -> list[RawObject]:
+    """Every raw object run D owns or peeks at; lists only the needed hour prefixes."""
+    _, owned_end, read_end = run_window(config.run_date, config.grace)
+    roots = (
+        (FIREHOSE, firehose_prefix(), ""),
+        (PROCESSING_FAILED, firehose_error_prefix(), PROCESSING_FAILED),
+    )
+    objects = []
+    for hour, _ in _listed_hours(config):
+        for origin, expression, error_type in roots:
+            prefix = render_prefix(expression, hour, error_type)
+            for entry in fs.list_files(join_uri(config.raw_uri, prefix)):
+                key = prefix + entry.relative
+                arrival, named = object_arrival(key, hour)
+                if arrival >= read_end:
+                    continue  # in the last grace hour but after the grace: run D+1 only
+                role = OWNED if arrival < owned_end else PEEKED
+                objects.append(
+                    RawObject(
+                        entry.path, entry.input_name, key, entry.size, arrival, role, origin, named
+                    )
+                )
+    return sorted(objects, key=lambda o: (o.arrival, o.key))
+
+
+OBJECT_SCHEMA = T.StructType(
+    [
+        T.StructField("input_name", T.StringType(), False),
+        T.StructField("source_key", T.StringType(), False),
+        T.StructField("arrival_ts", T.TimestampType(), False),
+        T.StructField("role", T.StringType(), False),
+        T.StructField("origin", T.StringType(), False),
+    ]
+)
+
+
+LINE_SCHEMA = T.StructType(
+    [
+        T.StructField("line", T.StringType()),
+        T.StructField("line_id", T.LongType()),
+        *[f for f in OBJECT_SCHEMA.fields if f.name != "input_name"],
+    ]
+)
+
+
+def objects_frame(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
+    rows = [(o.input_name, o.key, o.arrival.astimezone(UTC), o.role, o.origin) for o in objects]
+    return spark.createDataFrame(rows, OBJECT_SCHEMA)
+
+
+def read_lines(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
+    """One row per text line: line, line_id (file order), plus the object's attributes.
+
+    Spark's text reader decompresses gzip by extension; a gzip file is never split, so
+    monotonically_increasing_id() grows with line order inside a file.
+    """
+    if not objects:
+        return spark.createDataFrame([], LINE_SCHEMA)
+    lines = spark.read.text([o.path for o in objects]).select(
+        F.col("value").alias("line"),
+        F.monotonically_increasing_id().alias("line_id"),
+        F.input_file_name().alias("input_name"),
+    )
+    # A left join: a line whose file name matches no listed object keeps its name as the
+    # source key and no role, and the reconciliation then fails the run instead of losing it.
+    joined = lines.join(F.broadcast(objects_frame(spark, objects)), "input_name", "left")
+    return joined.withColumn("source_key", F.coalesce("source_key", "input_name")).drop(
+        "input_name"
+    )
+
+
+def decoded_error_line(line: Column) -> Column:
+    """Firehose's error format holds the original record as base64 `rawData`.
+
+    A line without a decodable `rawData` stays as it is, so it is validated (and
+    quarantined) as what it is rather than lost.
+    """
+    raw_data = F.get_json_object(line, "$.rawData")
+    decoded = F.unbase64(raw_data).cast("string")
+    return F.when(
+        raw_data.isNotNull() & decoded.isNotNull(), F.regexp_replace(decoded, r"\s+$", "")
+    ).otherwise(line)
+
+
+def _is_json_object(piece: Column) -> Column:
+    trimmed = F.trim(piece)
+    return (
+        trimmed.startswith("{")
+        & trimmed.endswith("}")
+        & F.from_json(piece, "map<string,string>", JSON_OPTIONS).isNotNull()
+    )
+
+
+def record_pieces(line: Column) -> Column:
+    """The records in one line: `{...}{...}` (Firehose without newlines) is several objects.
+
+    The line is split at `}{` boundaries only if every piece then parses as a JSON object;
+    otherwise the whole line is one record (a `}{` inside a string must not cut a record).
+    """
+    pieces = F.split(
+        F.regexp_replace(line, _OBJECT_BOUNDARY, "}" + _PIECE_SEPARATOR + "{"), _PIECE_SEPARATOR
+    )
+    whole = F.array(line)
+    # Nested, so the split and the parse checks run only on lines that hold a boundary.
+    split_if_objects = F.when(F.forall(pieces, _is_json_object), pieces).otherwise(whole)
+    return F.when(line.rlike(_OBJECT_BOUNDARY), split_if_objects).otherwise(whole)
+
+
+def raw_records(lines: DataFrame) -> DataFrame:
+    """Lines -> one row per raw record (raw_record, piece) plus blank lines (is_blank).
+
+    Blank lines are kept as rows flagged is_blank, so the manifest can count them in the
+    same pass; they are not records.
+    """
+    text = F.when(
+        F.col("origin") == F.lit(PROCESSING_FAILED), decoded_error_line(F.col("line"))
+    ).otherwise(F.col("line"))
+    with_text = lines.withColumn("line", text)
+    is_blank = ~F.col("line").rlike(r"\S")  # stops at the first non-space: cheap
+    pieces = F.when(is_blank, F.array(F.col("line"))).otherwise(record_pieces(F.col("line")))
+    exploded = with_text.select(
+        *[c for c in with_text.columns if c != "line"],
+        is_blank.alias("is_blank"),
+        F.posexplode(pieces).alias("piece", "raw_record"),
+    )
+    return exploded.withColumn("arrival_epoch_s", F.unix_timestamp("arrival_ts").cast("double"))
