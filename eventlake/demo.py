@@ -122,6 +122,9 @@ def deliver_day(paths: DemoPaths, day: date, events: int, seed: int, speed: floa
         ensure_stream(kinesis.client(), STREAM, shards=2)
         print(f"stream {STREAM} at {kinesis.endpoint_url}")
         offset = first_intended_arrival(day, events, seed) - layout.day_start(day).timestamp()
+        # Producer and firehose-local share the instant that maps to the first intended
+        # arrival: a record sent late then maps late, never early (it cannot look "future").
+        anchor = f"{time.time() + 5.0:.3f}"
         firehose = subprocess.Popen(
             eventlake_cmd(
                 "firehose-local",
@@ -132,6 +135,7 @@ def deliver_day(paths: DemoPaths, day: date, events: int, seed: int, speed: floa
                 "--simulate-day", day.isoformat(),
                 "--simulate-speed", str(speed),
                 "--simulate-offset", f"{offset:.3f}",
+                "--simulate-anchor", anchor,
                 "--buffer-seconds", "60",
                 "--until-idle", "20",
                 "--summary-json", str(paths.work / "firehose-summary.json"),
@@ -149,6 +153,7 @@ def deliver_day(paths: DemoPaths, day: date, events: int, seed: int, speed: floa
                     "--seed", str(seed),
                     "--total", str(events),
                     "--replay-speed", str(speed),
+                    "--replay-start", anchor,
                     "--spool", str(paths.work / "producer-spool.ndjson"),
                     "--summary-json", str(paths.work / "producer-summary.json"),
                 )
@@ -199,7 +204,10 @@ def summary_rows(day: date, paths: DemoPaths, truth: dict) -> list[tuple[str, st
     invalid = counts.get("invalid_by_reason", {})
     for reason, expected in truth["invalid_by_reason"].items():
         rows.append((f"invalid: {reason}", invalid.get(reason, 0), expected))
-    return [(name, f"{got:,}" if isinstance(got, int) else str(got), f"{want:,}") for name, got, want in rows]
+    return [
+        (name, f"{got:,}" if isinstance(got, int) else str(got), f"{want:,}")
+        for name, got, want in rows
+    ]
 
 
 def print_summary(day: date, paths: DemoPaths, truth: dict, elapsed: float) -> bool:
@@ -219,14 +227,19 @@ def print_summary(day: date, paths: DemoPaths, truth: dict, elapsed: float) -> b
         all_match &= ok
         table.add_row(name, got, want, "[green]ok[/]" if ok else "[red]MISMATCH[/]")
     console.print(table)
-    soda = _load_json(Path(layout.local_path(layout.soda_report_uri(str(paths.reports), day, "scan.json"))))
-    partitions = sorted(p.relative_to(paths.lake / "events").as_posix() for p in (paths.lake / "events").glob("*/*/run_date=*"))
+    soda = _load_json(
+        Path(layout.local_path(layout.soda_report_uri(str(paths.reports), day, "scan.json")))
+    )
+    partitions = sorted(
+        p.relative_to(paths.lake / "events").as_posix()
+        for p in (paths.lake / "events").glob("*/*/run_date=*")
+    )
     console.print(
         f"partitions written: {len(partitions)} (event_date/event_type/run_date)\n"
         f"Soda: {soda.get('outcome', soda.get('result', 'no report'))}  "
         f"report: {layout.local_path(layout.soda_report_uri(str(paths.reports), day, 'scan.md'))}\n"
         f"manifest: {layout.local_path(layout.manifest_uri(str(paths.reports), day))}\n"
-        f"DuckDB catalog: {paths.catalog}  (try: duckdb {paths.catalog} \"select event_type, count(*) from events group by 1\")\n"
+        f'DuckDB catalog: {paths.catalog}  (try: duckdb {paths.catalog} "select event_type, count(*) from events group by 1")\n'
         f"lake: {paths.lake}  quarantine: {paths.quarantine}\n"
         f"finished in {elapsed:.0f} s. `make airflow` opens the Airflow UI with this run."
     )

@@ -143,18 +143,30 @@ class DeliveryBuffer:
     def empty(self) -> bool:
         return not self.ok_lines and not self.error_lines and not self.last_sequence
 
+    newest_ms: int | None = None
+
+    @property
+    def oldest_ms(self) -> int | None:
+        known = [t for t in (self.oldest_ok_ms, self.oldest_error_ms) if t is not None]
+        return min(known) if known else None
+
+    def _saw(self, arrival_ms: int) -> None:
+        self.newest_ms = arrival_ms if self.newest_ms is None else max(self.newest_ms, arrival_ms)
+
     def add_ok(self, line: bytes, arrival_ms: int) -> None:
         self.ok_lines.append(line)
         self.ok_bytes += len(line)
         self.oldest_ok_ms = (
             arrival_ms if self.oldest_ok_ms is None else min(self.oldest_ok_ms, arrival_ms)
         )
+        self._saw(arrival_ms)
 
     def add_error(self, line: bytes, arrival_ms: int) -> None:
         self.error_lines.append(line)
         self.oldest_error_ms = (
             arrival_ms if self.oldest_error_ms is None else min(self.oldest_error_ms, arrival_ms)
         )
+        self._saw(arrival_ms)
 
 
 @dataclass
@@ -281,14 +293,19 @@ class FirehoseLocal:
             # Anchor on the earliest arrival over all shards, not on the first shard read.
             arrivals = [_ms(r["ApproximateArrivalTimestamp"]) for _, rs in batches for r in rs]
             simulation.anchor_ms = min(arrivals) if arrivals else None
-        total = 0
+        # Firehose reads shards in parallel; handle this cycle's records in arrival order.
+        merged = sorted(
+            ((shard_id, r) for shard_id, records in batches for r in records),
+            key=lambda item: item[1]["ApproximateArrivalTimestamp"],
+        )
+        if merged:
+            self._ingest(merged)
         for shard_id, records in batches:
             if records:
-                self._ingest(shard_id, records)
-                total += len(records)
+                self._read_position[shard_id] = records[-1]["SequenceNumber"]
             elif shard_id in self._exhausted:
                 self.buffer.last_sequence.setdefault(shard_id, self._position(shard_id) or "")
-        return total
+        return len(merged)
 
     def _shard_ids(self) -> list[str]:
         shards, token = [], None
@@ -320,11 +337,10 @@ class FirehoseLocal:
 
     # ---- transform ----
 
-    def _ingest(self, shard_id: str, records: list[dict[str, Any]]) -> None:
+    def _ingest(self, records: list[tuple[str, dict[str, Any]]]) -> None:
         self.stats.records_in += len(records)
-        for invocation in self._invocations(shard_id, records):
+        for invocation in self._invocations(records):
             self._apply(invocation)
-        self._read_position[shard_id] = records[-1]["SequenceNumber"]
 
     def _arrival_ms(self, record: dict[str, Any]) -> int:
         real_ms = _ms(record["ApproximateArrivalTimestamp"])
@@ -335,13 +351,11 @@ class FirehoseLocal:
         self.checkpoint.anchor_ms = simulation.anchor_ms
         return mapped
 
-    def _invocations(
-        self, shard_id: str, records: list[dict[str, Any]]
-    ) -> Iterator[dict[str, Any]]:
+    def _invocations(self, records: list[tuple[str, dict[str, Any]]]) -> Iterator[dict[str, Any]]:
         """Firehose-shaped transformation events of at most INVOCATION_MAX_BYTES of data."""
         batch: list[dict[str, Any]] = []
         size = 0
-        for record in records:
+        for shard_id, record in records:
             data: bytes = record["Data"]
             if batch and size + len(data) > INVOCATION_MAX_BYTES:
                 yield self._event(batch)
@@ -399,10 +413,14 @@ class FirehoseLocal:
                 self.flush()  # like Firehose: a full buffer is delivered at once
 
     def _spans_too_long(self, arrival_ms: int) -> bool:
-        oldest = [
-            t for t in (self.buffer.oldest_ok_ms, self.buffer.oldest_error_ms) if t is not None
-        ]
-        return bool(oldest) and arrival_ms - min(oldest) >= self.config.buffer_seconds * 1000
+        """Would this arrival stretch the buffer past one interval (either way: shards can
+        deliver slightly out of order)? An object's name carries its oldest arrival, and the
+        nightly job trusts every record in it to have arrived within one interval of that."""
+        buffer = self.buffer
+        if buffer.oldest_ms is None or buffer.newest_ms is None:
+            return False
+        span = max(buffer.newest_ms, arrival_ms) - min(buffer.oldest_ms, arrival_ms)
+        return span >= self.config.buffer_seconds * 1000
 
     def _error_line(self, raw_b64: str, arrival_ms: int, ended_ms: int) -> bytes:
         return (
@@ -562,6 +580,15 @@ def add_command(subparsers: Any) -> None:
         help="simulated seconds after 00:00 of the first record",
     )
     parser.add_argument(
+        "--simulate-anchor",
+        type=float,
+        default=None,
+        metavar="EPOCH_S",
+        help="the real time (Unix seconds) that maps to --simulate-offset; default: the "
+        "earliest arrival seen. Give the producer's --replay-start, so records that were "
+        "sent late map late instead of shifting everything",
+    )
+    parser.add_argument(
         "--summary-json", type=Path, default=None, help="also write the final stats here"
     )
     parser.add_argument("--quiet", action="store_true", help="no live stats")
@@ -581,7 +608,8 @@ def config_from_args(args: argparse.Namespace) -> DeliveryConfig:
             raise UsageError(f"--simulate-day {args.simulate_day!r} is not YYYY-MM-DD") from exc
         if args.simulate_speed <= 0:
             raise UsageError("--simulate-speed must be > 0")
-        simulation = DaySimulation(day, args.simulate_speed, args.simulate_offset)
+        anchor_ms = None if args.simulate_anchor is None else int(args.simulate_anchor * 1000)
+        simulation = DaySimulation(day, args.simulate_speed, args.simulate_offset, anchor_ms)
     raw_uri = layout.normalize_uri(args.raw)
     delivery_stream = args.delivery_stream or args.stream
     return DeliveryConfig(

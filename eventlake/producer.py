@@ -559,17 +559,21 @@ def paced_by_arrival(
     clock: SystemClock,
     stop: threading.Event,
     on_first: Callable[[float], None] | None = None,
+    start_at_epoch_s: float | None = None,
 ) -> Iterator[bytes]:
     """Send each record when its intended arrival comes, on a clock `speed` times faster.
 
-    The schedule starts when the first record is ready (not when the source was opened), so
-    real arrival - first real arrival = (intended - first intended) / speed.
+    The schedule starts when the first record is ready (not when the source was opened), or
+    at `start_at_epoch_s` (wall clock) when given, so that a reader mapping arrivals back
+    can anchor on the same instant: real arrival - start = (intended - first intended) / speed.
     """
     first: float | None = None
     started = 0.0
     for arrival, data in items:
         if first is None:
             first, started = arrival, clock.now()
+            if start_at_epoch_s is not None:
+                started += start_at_epoch_s - time.time()
             if on_first:
                 on_first(arrival)
         delay = started + (arrival - first) / speed - clock.now()
@@ -641,6 +645,14 @@ def add_command(subparsers: Any) -> None:
         ),
     )
     parser.add_argument(
+        "--replay-start",
+        type=float,
+        default=None,
+        metavar="EPOCH_S",
+        help="with --replay-speed: start the schedule at this wall-clock time (Unix seconds); "
+        "give firehose-local the same value as --simulate-anchor",
+    )
+    parser.add_argument(
         "--spool",
         type=Path,
         default=Path(os.environ.get("EVENTLAKE_PRODUCER_SPOOL", DEFAULT_SPOOL)),
@@ -700,7 +712,12 @@ def run_command(args: argparse.Namespace) -> int:
     elif args.replay_speed:
         records = generated_records(args)
         source = paced_by_arrival(
-            records, args.replay_speed, producer.clock, producer.stop_requested, _announce_replay
+            records,
+            args.replay_speed,
+            producer.clock,
+            producer.stop_requested,
+            _announce_replay,
+            start_at_epoch_s=args.replay_start,
         )
     else:
         source = limited((data for _, data in generated_records(args)), args.total)
