@@ -32,8 +32,8 @@ from eventlake.catalog import COUNTRIES, EVENT_TYPES, WORDS
 
 DEFAULT_STREAM = "eventlake-events"
 STRAGGLER_CHUNK = 24  # chunk index of the minutes right after midnight
-STRAGGLER_WINDOW_S = (60.0, 300.0)  # stragglers arrive 1-5 minutes after midnight
-EDGE_MARGIN_S = 60.0  # nothing is planted within a minute of midnight: robust to clock jitter
+STRAGGLER_WINDOW_S = (300.0, 600.0)  # stragglers arrive 5-10 minutes after midnight
+EDGE_MARGIN_S = 300.0  # no arrival within 5 minutes of midnight: robust to replay jitter
 TOO_LARGE_PAD = C.MAX_RECORD_BYTES + 100
 
 INVALID_KINDS: tuple[str, ...] = tuple(
@@ -260,7 +260,7 @@ def plan_chunk(spec: DaySpec, chunk: int) -> list[PlannedRecord]:
             if kind == "late":
                 latency = 3600 + rng.random() * (6 * 86400 - 3600)
             elif kind == "straggler":  # mostly created before midnight; some after (deferred)
-                latency = 120 + rng.random() * 780 if rng.random() < 0.7 else rng.random() * 30
+                latency = 300 + rng.random() * 900 if rng.random() < 0.7 else rng.random() * 30
             else:
                 latency = min(rng.expovariate(0.5), 30.0)
             event = make_event(rng, _created_at(rng, arrival, latency))
