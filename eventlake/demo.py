@@ -125,7 +125,27 @@ def deliver_day(paths: DemoPaths, day: date, events: int, seed: int, speed: floa
         # Producer and firehose-local share the instant that maps to the first intended
         # arrival: a record sent late then maps late, never early (it cannot look "future").
         anchor = f"{time.time() + 5.0:.3f}"
-        firehose = subprocess.Popen(
+        _step(f"producing {events:,} events for {day} ({speed:g}x real time)")
+        _run(
+            eventlake_cmd(
+                "produce",
+                "--stream", STREAM,
+                "--endpoint-url", kinesis.endpoint_url,
+                "--date", day.isoformat(),
+                "--seed", str(seed),
+                "--total", str(events),
+                "--replay-speed", str(speed),
+                "--replay-start", anchor,
+                "--replay-clock", str(paths.work / "replay-clock.txt"),
+                "--spool", str(paths.work / "producer-spool.ndjson"),
+                "--summary-json", str(paths.work / "producer-summary.json"),
+            )
+        )  # fmt: skip
+        # The stream keeps every record (24 h retention), so delivery can follow production:
+        # arrival times come from Kinesis, mapped through the producer's replay clock, not
+        # from when firehose-local reads them.
+        _step("firehose-local: transforming and delivering the stream to the raw folder")
+        _run(
             eventlake_cmd(
                 "firehose-local",
                 "--stream", STREAM,
@@ -136,35 +156,12 @@ def deliver_day(paths: DemoPaths, day: date, events: int, seed: int, speed: floa
                 "--simulate-speed", str(speed),
                 "--simulate-offset", f"{offset:.3f}",
                 "--simulate-anchor", anchor,
+                "--simulate-clock", str(paths.work / "replay-clock.txt"),
                 "--buffer-seconds", "60",
-                "--until-idle", "20",
+                "--until-idle", "10",
                 "--summary-json", str(paths.work / "firehose-summary.json"),
-                "--quiet",
             )
         )  # fmt: skip
-        _step(f"producing {events:,} events for {day} ({speed:g}x real time)")
-        try:
-            _run(
-                eventlake_cmd(
-                    "produce",
-                    "--stream", STREAM,
-                    "--endpoint-url", kinesis.endpoint_url,
-                    "--date", day.isoformat(),
-                    "--seed", str(seed),
-                    "--total", str(events),
-                    "--replay-speed", str(speed),
-                    "--replay-start", anchor,
-                    "--spool", str(paths.work / "producer-spool.ndjson"),
-                    "--summary-json", str(paths.work / "producer-summary.json"),
-                )
-            )  # fmt: skip
-            _step("firehose-local: delivering the rest of the stream")
-            if firehose.wait(timeout=600) != 0:
-                raise RuntimeError("firehose-local failed")
-        finally:
-            if firehose.poll() is None:
-                firehose.terminate()
-                firehose.wait(timeout=30)
     finally:
         kinesis.stop()
     truth = day_truth(DaySpec(day, events, seed))
@@ -261,7 +258,7 @@ def add_command(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--events", type=positive_int, default=200_000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument(
-        "--rate", type=float, default=2000.0, help="real events/s to send (sets the clock speed)"
+        "--rate", type=float, default=1500.0, help="real events/s to send (sets the clock speed)"
     )
     p.add_argument("--workdir", type=Path, default=LOCAL / "demo")
     p.add_argument("--airflow-home", type=Path, default=LOCAL / "airflow")

@@ -19,6 +19,7 @@ worker reproduces the parts the pipeline relies on:
 from __future__ import annotations
 
 import argparse
+import bisect
 import contextlib
 import gzip
 import signal
@@ -65,12 +66,38 @@ class DaySimulation:
     speed: float = 1.0
     offset_s: float = 0.0
     anchor_ms: int | None = None
+    clock: list[tuple[float, float]] | None = None  # (real s, simulated s) from the producer
 
     def map_ms(self, real_ms: int) -> int:
+        if self.clock:
+            return int(_interpolate(self.clock, real_ms / 1000.0, self.speed) * 1000)
         if self.anchor_ms is None:
             self.anchor_ms = real_ms
         start_ms = _ms(layout.day_start(self.day))
         return int(start_ms + self.offset_s * 1000 + (real_ms - self.anchor_ms) * self.speed)
+
+
+def load_replay_clock(path: Path) -> list[tuple[float, float]]:
+    """The producer's replay clock (`produce --replay-clock`), made monotonic."""
+    points: list[tuple[float, float]] = []
+    for line in path.read_text().splitlines():
+        real, sim = (float(x) for x in line.split())
+        if points and sim < points[-1][1]:
+            sim = points[-1][1]  # a retried record: the clock never runs backwards
+        points.append((real, sim))
+    return sorted(points)
+
+
+def _interpolate(points: list[tuple[float, float]], real_s: float, speed: float) -> float:
+    """Piecewise-linear real -> simulated time; beyond the ends, at `speed`."""
+    reals = [p[0] for p in points]
+    i = bisect.bisect_right(reals, real_s)
+    if i == 0:
+        return points[0][1] - (points[0][0] - real_s) * speed
+    if i == len(points):
+        return points[-1][1] + (real_s - points[-1][0]) * speed
+    (r0, s0), (r1, s1) = points[i - 1], points[i]
+    return s0 if r1 == r0 else s0 + (s1 - s0) * (real_s - r0) / (r1 - r0)
 
 
 @dataclass
@@ -245,9 +272,9 @@ class FirehoseLocal:
                         f"reading {self.config.stream} failed {failures} times: {exc}"
                     ) from exc
                 self.stop.wait(min(0.1 * 2**failures, 5.0))
-                got = 0
+                got = None  # unknown, not idle: a failed read says nothing about the stream
             now = time.monotonic()
-            idle_since = None if got else (idle_since or now)
+            idle_since = None if got is None or got else (idle_since or now)
             if self._buffer_due(now):
                 self.flush()
             if (
@@ -580,6 +607,14 @@ def add_command(subparsers: Any) -> None:
         help="simulated seconds after 00:00 of the first record",
     )
     parser.add_argument(
+        "--simulate-clock",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the producer's --replay-clock file: map arrivals through it (exact even when "
+        "the producer fell behind its schedule); overrides --simulate-anchor/-offset",
+    )
+    parser.add_argument(
         "--simulate-anchor",
         type=float,
         default=None,
@@ -609,7 +644,10 @@ def config_from_args(args: argparse.Namespace) -> DeliveryConfig:
         if args.simulate_speed <= 0:
             raise UsageError("--simulate-speed must be > 0")
         anchor_ms = None if args.simulate_anchor is None else int(args.simulate_anchor * 1000)
-        simulation = DaySimulation(day, args.simulate_speed, args.simulate_offset, anchor_ms)
+        clock = load_replay_clock(args.simulate_clock) if args.simulate_clock else None
+        simulation = DaySimulation(
+            day, args.simulate_speed, args.simulate_offset, anchor_ms, clock or None
+        )
     raw_uri = layout.normalize_uri(args.raw)
     delivery_stream = args.delivery_stream or args.stream
     return DeliveryConfig(

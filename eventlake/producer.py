@@ -308,6 +308,7 @@ class Producer:
         self._last_progress = self.clock.now()  # last time the stream accepted a record
         self.fatal: BaseException | None = None
         self._sender = threading.Thread(target=self._send_loop, name="kinesis-sender", daemon=True)
+        self.replay_clock: ReplayClock | None = None
 
     # ---- public API ----
 
@@ -506,6 +507,7 @@ class Producer:
 
         self.stats.calls += 1
         entries = [{"Data": data, "PartitionKey": pk} for data, pk in records]
+        called_at = time.time()
         try:
             response = self.client.put_records(StreamName=self.config.stream, Records=entries)
         except ClientError as exc:
@@ -516,6 +518,7 @@ class Producer:
             raise PermanentError(f"PutRecords to {self.config.stream}: {code}: {exc}") from exc
         if not response.get("FailedRecordCount"):
             self.stats.sent += len(records)
+            self._note_sent(records, called_at)
             return []
         failed = [
             rec
@@ -523,7 +526,19 @@ class Producer:
             if res.get("ErrorCode")
         ]
         self.stats.sent += len(records) - len(failed)
+        self._note_sent(
+            [
+                rec
+                for rec, res in zip(records, response["Records"], strict=True)
+                if not res.get("ErrorCode")
+            ],
+            called_at,
+        )
         return failed
+
+    def _note_sent(self, records: list[Record], called_at: float) -> None:
+        if self.replay_clock is not None and records:
+            self.replay_clock.sent(records, called_at, time.time())
 
     def _backoff(self, attempt: int) -> None:
         """Exponential backoff with full jitter; cut short when the run must stop."""
@@ -553,6 +568,37 @@ def generated_records(args: argparse.Namespace) -> Iterator[tuple[float, bytes]]
     return iter_day_records(spec)
 
 
+class ReplayClock:
+    """Where a replay's simulated clock stood at each real moment, for firehose-local.
+
+    After every accepted PutRecords call it notes (call start, earliest intended arrival in
+    the batch) and (call end, latest intended arrival). Kinesis stamped those records in
+    between, so firehose-local, interpolating in these points, maps each record back to
+    about its intended arrival even when this producer fell behind its schedule.
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("w")
+        self._intended: dict[int, float] = {}  # id(record bytes) -> intended arrival
+        self._lock = threading.Lock()
+
+    def expect(self, data: bytes, intended_s: float) -> None:
+        with self._lock:
+            self._intended[id(data)] = intended_s
+
+    def sent(self, records: list[Record], started_s: float, ended_s: float) -> None:
+        with self._lock:
+            times = [t for t in (self._intended.pop(id(d), None) for d, _ in records) if t]
+            if times:
+                self._file.write(f"{started_s:.6f} {min(times):.6f}\n")
+                self._file.write(f"{ended_s:.6f} {max(times):.6f}\n")
+                self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
 def paced_by_arrival(
     items: Iterable[tuple[float, bytes]],
     speed: float,
@@ -560,6 +606,7 @@ def paced_by_arrival(
     stop: threading.Event,
     on_first: Callable[[float], None] | None = None,
     start_at_epoch_s: float | None = None,
+    replay_clock: ReplayClock | None = None,
 ) -> Iterator[bytes]:
     """Send each record when its intended arrival comes, on a clock `speed` times faster.
 
@@ -579,6 +626,8 @@ def paced_by_arrival(
         delay = started + (arrival - first) / speed - clock.now()
         if delay > 0 and stop.wait(clock.real(delay)):
             return
+        if replay_clock is not None:
+            replay_clock.expect(data, arrival)
         yield data
 
 
@@ -653,6 +702,14 @@ def add_command(subparsers: Any) -> None:
         "give firehose-local the same value as --simulate-anchor",
     )
     parser.add_argument(
+        "--replay-clock",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="with --replay-speed: record the replay clock here; give it to firehose-local "
+        "as --simulate-clock so events keep their intended arrival even if sending lags",
+    )
+    parser.add_argument(
         "--spool",
         type=Path,
         default=Path(os.environ.get("EVENTLAKE_PRODUCER_SPOOL", DEFAULT_SPOOL)),
@@ -707,6 +764,8 @@ def run_command(args: argparse.Namespace) -> int:
         drain_timeout_s=args.drain_timeout,
     )
     producer = Producer(kinesis_client(args.endpoint_url, args.region), config)
+    if args.replay_speed and args.replay_clock:
+        producer.replay_clock = ReplayClock(args.replay_clock)
     if args.input:
         source = limited(file_source(args.input, producer.stats), args.total)
     elif args.replay_speed:
@@ -718,11 +777,16 @@ def run_command(args: argparse.Namespace) -> int:
             producer.stop_requested,
             _announce_replay,
             start_at_epoch_s=args.replay_start,
+            replay_clock=producer.replay_clock,
         )
     else:
         source = limited((data for _, data in generated_records(args)), args.total)
-    with _stop_on_signals(producer), _live_stats(producer.stats, args.quiet):
-        producer.run(source)
+    try:
+        with _stop_on_signals(producer), _live_stats(producer.stats, args.quiet):
+            producer.run(source)
+    finally:
+        if producer.replay_clock is not None:
+            producer.replay_clock.close()
     return _report(producer, args.summary_json)
 
 
