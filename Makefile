@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 export SODA_CORE_TELEMETRY_ENABLED := false
 
-.PHONY: venv demo test lint format unit tf-test checkov bench airflow deploy clean
+.PHONY: venv demo test browser lint format unit tf-test checkov bench airflow deploy clean
 
 $(STAMP): pyproject.toml requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,20 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/eventlake demo $(DEMO_ARGS)
 
-test: $(STAMP) lint unit tf-test checkov
+test: $(STAMP) browser lint unit tf-test checkov
+
+# The Airflow UI test drives Debian's chromium; install it where we can (root + apt-get).
+# Never fatal: without it the browser test skips and says why.
+browser:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends chromium \
+			|| { apt-get update && apt-get install -y --no-install-recommends chromium; } \
+			|| echo "browser: could not install chromium; the Airflow UI test will skip"; \
+	else \
+		echo "browser: /usr/bin/chromium missing (need root and apt-get to install it); the Airflow UI test will skip"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -47,6 +60,10 @@ checkov: $(CHECKOV_VENV)/.installed
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
+
+# The Airflow UI on the local target, showing the runs `make demo` made (Ctrl-C stops it).
+airflow: $(STAMP)
+	$(BIN)/eventlake airflow $(AIRFLOW_ARGS)
 
 deploy: $(STAMP)
 	$(BIN)/eventlake deploy $(DEPLOY_ARGS)

@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "eventlake.kinesis_local",
     "eventlake.spark.run_day",
     "eventlake.demo",
+    "eventlake.airflow_local",
     "eventlake.capacity",
     "eventlake.deploy",
 )
