@@ -136,14 +136,14 @@ def deliver_day(paths: DemoPaths, day: date, events: int, seed: int, speed: floa
                 "--total", str(events),
                 "--replay-speed", str(speed),
                 "--replay-start", anchor,
-                "--replay-clock", str(paths.work / "replay-clock.txt"),
+                "--replay-ledger", str(paths.work / "replay-ledger.txt"),
                 "--spool", str(paths.work / "producer-spool.ndjson"),
                 "--summary-json", str(paths.work / "producer-summary.json"),
             )
         )  # fmt: skip
         # The stream keeps every record (24 h retention), so delivery can follow production:
-        # arrival times come from Kinesis, mapped through the producer's replay clock, not
-        # from when firehose-local reads them.
+        # each record's arrival comes from the producer's ledger (its intended arrival in the
+        # simulated day), not from when it was sent or read.
         _step("firehose-local: transforming and delivering the stream to the raw folder")
         _run(
             eventlake_cmd(
@@ -156,7 +156,7 @@ def deliver_day(paths: DemoPaths, day: date, events: int, seed: int, speed: floa
                 "--simulate-speed", str(speed),
                 "--simulate-offset", f"{offset:.3f}",
                 "--simulate-anchor", anchor,
-                "--simulate-clock", str(paths.work / "replay-clock.txt"),
+                "--simulate-ledger", str(paths.work / "replay-ledger.txt"),
                 "--buffer-seconds", "60",
                 "--until-idle", "10",
                 "--summary-json", str(paths.work / "firehose-summary.json"),

@@ -19,7 +19,6 @@ worker reproduces the parts the pipeline relies on:
 from __future__ import annotations
 
 import argparse
-import bisect
 import contextlib
 import gzip
 import signal
@@ -66,38 +65,24 @@ class DaySimulation:
     speed: float = 1.0
     offset_s: float = 0.0
     anchor_ms: int | None = None
-    clock: list[tuple[float, float]] | None = None  # (real s, simulated s) from the producer
+    ledger: dict[tuple[str, str], float] | None = None  # from `produce --replay-ledger`
 
-    def map_ms(self, real_ms: int) -> int:
-        if self.clock:
-            return int(_interpolate(self.clock, real_ms / 1000.0, self.speed) * 1000)
+    def map_ms(self, real_ms: int, shard_id: str = "", sequence: str = "") -> int:
+        if self.ledger and (shard_id, sequence) in self.ledger:
+            return int(self.ledger[shard_id, sequence] * 1000)  # the record's intended arrival
         if self.anchor_ms is None:
             self.anchor_ms = real_ms
         start_ms = _ms(layout.day_start(self.day))
         return int(start_ms + self.offset_s * 1000 + (real_ms - self.anchor_ms) * self.speed)
 
 
-def load_replay_clock(path: Path) -> list[tuple[float, float]]:
-    """The producer's replay clock (`produce --replay-clock`), made monotonic."""
-    points: list[tuple[float, float]] = []
+def load_replay_ledger(path: Path) -> dict[tuple[str, str], float]:
+    """`produce --replay-ledger`: (shard id, sequence number) -> intended arrival (s)."""
+    ledger = {}
     for line in path.read_text().splitlines():
-        real, sim = (float(x) for x in line.split())
-        if points and sim < points[-1][1]:
-            sim = points[-1][1]  # a retried record: the clock never runs backwards
-        points.append((real, sim))
-    return sorted(points)
-
-
-def _interpolate(points: list[tuple[float, float]], real_s: float, speed: float) -> float:
-    """Piecewise-linear real -> simulated time; beyond the ends, at `speed`."""
-    reals = [p[0] for p in points]
-    i = bisect.bisect_right(reals, real_s)
-    if i == 0:
-        return points[0][1] - (points[0][0] - real_s) * speed
-    if i == len(points):
-        return points[-1][1] + (real_s - points[-1][0]) * speed
-    (r0, s0), (r1, s1) = points[i - 1], points[i]
-    return s0 if r1 == r0 else s0 + (s1 - s0) * (real_s - r0) / (r1 - r0)
+        shard_id, sequence, intended = line.split()
+        ledger[shard_id, sequence] = float(intended)
+    return ledger
 
 
 @dataclass
@@ -369,12 +354,12 @@ class FirehoseLocal:
         for invocation in self._invocations(records):
             self._apply(invocation)
 
-    def _arrival_ms(self, record: dict[str, Any]) -> int:
+    def _arrival_ms(self, shard_id: str, record: dict[str, Any]) -> int:
         real_ms = _ms(record["ApproximateArrivalTimestamp"])
         simulation = self.config.simulation
         if simulation is None:
             return real_ms
-        mapped = simulation.map_ms(real_ms)
+        mapped = simulation.map_ms(real_ms, shard_id, record["SequenceNumber"])
         self.checkpoint.anchor_ms = simulation.anchor_ms
         return mapped
 
@@ -387,7 +372,7 @@ class FirehoseLocal:
             if batch and size + len(data) > INVOCATION_MAX_BYTES:
                 yield self._event(batch)
                 batch, size = [], 0
-            arrival_ms = self._arrival_ms(record)
+            arrival_ms = self._arrival_ms(shard_id, record)
             batch.append(
                 {
                     "recordId": f"{record['SequenceNumber']}-{shard_id}",
@@ -607,12 +592,13 @@ def add_command(subparsers: Any) -> None:
         help="simulated seconds after 00:00 of the first record",
     )
     parser.add_argument(
-        "--simulate-clock",
+        "--simulate-ledger",
         type=Path,
         default=None,
         metavar="FILE",
-        help="the producer's --replay-clock file: map arrivals through it (exact even when "
-        "the producer fell behind its schedule); overrides --simulate-anchor/-offset",
+        help="the producer's --replay-ledger file: each listed record gets its intended "
+        "arrival (exact even when the producer fell behind its schedule); others are mapped "
+        "with --simulate-anchor/-offset/-speed",
     )
     parser.add_argument(
         "--simulate-anchor",
@@ -644,9 +630,9 @@ def config_from_args(args: argparse.Namespace) -> DeliveryConfig:
         if args.simulate_speed <= 0:
             raise UsageError("--simulate-speed must be > 0")
         anchor_ms = None if args.simulate_anchor is None else int(args.simulate_anchor * 1000)
-        clock = load_replay_clock(args.simulate_clock) if args.simulate_clock else None
+        ledger = load_replay_ledger(args.simulate_ledger) if args.simulate_ledger else None
         simulation = DaySimulation(
-            day, args.simulate_speed, args.simulate_offset, anchor_ms, clock or None
+            day, args.simulate_speed, args.simulate_offset, anchor_ms, ledger or None
         )
     raw_uri = layout.normalize_uri(args.raw)
     delivery_stream = args.delivery_stream or args.stream

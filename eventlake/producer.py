@@ -308,7 +308,7 @@ class Producer:
         self._last_progress = self.clock.now()  # last time the stream accepted a record
         self.fatal: BaseException | None = None
         self._sender = threading.Thread(target=self._send_loop, name="kinesis-sender", daemon=True)
-        self.replay_clock: ReplayClock | None = None
+        self.replay_ledger: ReplayLedger | None = None
 
     # ---- public API ----
 
@@ -507,7 +507,6 @@ class Producer:
 
         self.stats.calls += 1
         entries = [{"Data": data, "PartitionKey": pk} for data, pk in records]
-        called_at = time.time()
         try:
             response = self.client.put_records(StreamName=self.config.stream, Records=entries)
         except ClientError as exc:
@@ -518,7 +517,7 @@ class Producer:
             raise PermanentError(f"PutRecords to {self.config.stream}: {code}: {exc}") from exc
         if not response.get("FailedRecordCount"):
             self.stats.sent += len(records)
-            self._note_sent(records, called_at)
+            self._note_sent(records, response["Records"])
             return []
         failed = [
             rec
@@ -526,19 +525,12 @@ class Producer:
             if res.get("ErrorCode")
         ]
         self.stats.sent += len(records) - len(failed)
-        self._note_sent(
-            [
-                rec
-                for rec, res in zip(records, response["Records"], strict=True)
-                if not res.get("ErrorCode")
-            ],
-            called_at,
-        )
+        self._note_sent(records, response["Records"])
         return failed
 
-    def _note_sent(self, records: list[Record], called_at: float) -> None:
-        if self.replay_clock is not None and records:
-            self.replay_clock.sent(records, called_at, time.time())
+    def _note_sent(self, records: list[Record], results: list[dict[str, Any]]) -> None:
+        if self.replay_ledger is not None:
+            self.replay_ledger.sent(records, results)
 
     def _backoff(self, attempt: int) -> None:
         """Exponential backoff with full jitter; cut short when the run must stop."""
@@ -568,13 +560,12 @@ def generated_records(args: argparse.Namespace) -> Iterator[tuple[float, bytes]]
     return iter_day_records(spec)
 
 
-class ReplayClock:
-    """Where a replay's simulated clock stood at each real moment, for firehose-local.
+class ReplayLedger:
+    """Which intended arrival each sent record had, for firehose-local's simulated day.
 
-    After every accepted PutRecords call it notes (call start, earliest intended arrival in
-    the batch) and (call end, latest intended arrival). Kinesis stamped those records in
-    between, so firehose-local, interpolating in these points, maps each record back to
-    about its intended arrival even when this producer fell behind its schedule.
+    For every record Kinesis accepted it writes `shard_id sequence_number intended_s`, so
+    firehose-local can give each record exactly its intended arrival, however far this
+    producer fell behind its replay schedule.
     """
 
     def __init__(self, path: Path) -> None:
@@ -587,13 +578,16 @@ class ReplayClock:
         with self._lock:
             self._intended[id(data)] = intended_s
 
-    def sent(self, records: list[Record], started_s: float, ended_s: float) -> None:
+    def sent(self, records: list[Record], results: list[dict[str, Any]]) -> None:
         with self._lock:
-            times = [t for t in (self._intended.pop(id(d), None) for d, _ in records) if t]
-            if times:
-                self._file.write(f"{started_s:.6f} {min(times):.6f}\n")
-                self._file.write(f"{ended_s:.6f} {max(times):.6f}\n")
-                self._file.flush()
+            for (data, _), result in zip(records, results, strict=True):
+                if result.get("ErrorCode"):
+                    continue  # retried later: noted when it is accepted
+                intended = self._intended.pop(id(data), None)
+                if intended is not None:
+                    shard, sequence = result["ShardId"], result["SequenceNumber"]
+                    self._file.write(f"{shard} {sequence} {intended:.6f}\n")
+            self._file.flush()
 
     def close(self) -> None:
         self._file.close()
@@ -606,7 +600,7 @@ def paced_by_arrival(
     stop: threading.Event,
     on_first: Callable[[float], None] | None = None,
     start_at_epoch_s: float | None = None,
-    replay_clock: ReplayClock | None = None,
+    replay_ledger: ReplayLedger | None = None,
 ) -> Iterator[bytes]:
     """Send each record when its intended arrival comes, on a clock `speed` times faster.
 
@@ -626,8 +620,8 @@ def paced_by_arrival(
         delay = started + (arrival - first) / speed - clock.now()
         if delay > 0 and stop.wait(clock.real(delay)):
             return
-        if replay_clock is not None:
-            replay_clock.expect(data, arrival)
+        if replay_ledger is not None:
+            replay_ledger.expect(data, arrival)
         yield data
 
 
@@ -702,12 +696,13 @@ def add_command(subparsers: Any) -> None:
         "give firehose-local the same value as --simulate-anchor",
     )
     parser.add_argument(
-        "--replay-clock",
+        "--replay-ledger",
         type=Path,
         default=None,
         metavar="FILE",
-        help="with --replay-speed: record the replay clock here; give it to firehose-local "
-        "as --simulate-clock so events keep their intended arrival even if sending lags",
+        help="with --replay-speed: write each sent record's shard, sequence number and "
+        "intended arrival here; give it to firehose-local as --simulate-ledger so events keep "
+        "their intended arrival even if sending lags",
     )
     parser.add_argument(
         "--spool",
@@ -764,8 +759,8 @@ def run_command(args: argparse.Namespace) -> int:
         drain_timeout_s=args.drain_timeout,
     )
     producer = Producer(kinesis_client(args.endpoint_url, args.region), config)
-    if args.replay_speed and args.replay_clock:
-        producer.replay_clock = ReplayClock(args.replay_clock)
+    if args.replay_speed and args.replay_ledger:
+        producer.replay_ledger = ReplayLedger(args.replay_ledger)
     if args.input:
         source = limited(file_source(args.input, producer.stats), args.total)
     elif args.replay_speed:
@@ -777,7 +772,7 @@ def run_command(args: argparse.Namespace) -> int:
             producer.stop_requested,
             _announce_replay,
             start_at_epoch_s=args.replay_start,
-            replay_clock=producer.replay_clock,
+            replay_ledger=producer.replay_ledger,
         )
     else:
         source = limited((data for _, data in generated_records(args)), args.total)
@@ -785,8 +780,8 @@ def run_command(args: argparse.Namespace) -> int:
         with _stop_on_signals(producer), _live_stats(producer.stats, args.quiet):
             producer.run(source)
     finally:
-        if producer.replay_clock is not None:
-            producer.replay_clock.close()
+        if producer.replay_ledger is not None:
+            producer.replay_ledger.close()
     return _report(producer, args.summary_json)
 
 
