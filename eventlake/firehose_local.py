@@ -19,9 +19,7 @@ worker reproduces the parts the pipeline relies on:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gzip
-import signal
 import threading
 import time
 import uuid
@@ -35,6 +33,7 @@ from typing import Any
 import orjson
 
 from eventlake import layout, storage
+from eventlake.console import live_stats, stop_on_signals
 from eventlake.transform import CONFIG, PROCESSING_FAILED, transform_event
 
 ERROR_OUTPUT_TYPE = "processing-failed"
@@ -659,7 +658,7 @@ def run_command(args: argparse.Namespace) -> int:
     except client.exceptions.ResourceNotFoundException as exc:
         raise UsageError(f"stream {config.stream!r} does not exist") from exc
     worker = FirehoseLocal(client, config)
-    with _stop_on_signals(worker), _live_stats(worker.stats, args.quiet):
+    with stop_on_signals(worker.stop.set), live_stats(worker.stats, args.quiet):
         stats = worker.run(until_idle_s=args.until_idle, max_seconds=args.max_seconds)
     print(f"firehose-local {config.stream} -> {config.raw_uri}: {stats.line()}")
     if stats.reasons:
@@ -670,36 +669,3 @@ def run_command(args: argparse.Namespace) -> int:
         args.summary_json.parent.mkdir(parents=True, exist_ok=True)
         args.summary_json.write_bytes(orjson.dumps(stats.as_dict(), option=orjson.OPT_INDENT_2))
     return 0
-
-
-@contextlib.contextmanager
-def _stop_on_signals(worker: FirehoseLocal) -> Iterator[None]:
-    def handle(signum: int, frame: Any) -> None:
-        worker.stop.set()
-
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-@contextlib.contextmanager
-def _live_stats(stats: DeliveryStats, quiet: bool) -> Iterator[None]:
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    if quiet or not console.is_terminal:
-        yield
-        return
-    from rich.live import Live
-    from rich.text import Text
-
-    with Live(
-        get_renderable=lambda: Text(stats.line()),
-        console=console,
-        refresh_per_second=4,
-        transient=True,
-    ):
-        yield

@@ -20,12 +20,10 @@ dedupes by event_uuid.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import os
 import queue
 import random
-import signal
 import sys
 import threading
 import time
@@ -37,6 +35,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
+
+from eventlake.console import live_stats, stop_on_signals
 
 MAX_RECORDS_PER_CALL = 500
 MAX_BYTES_PER_CALL = 5 * 1024 * 1024
@@ -777,7 +777,7 @@ def run_command(args: argparse.Namespace) -> int:
     else:
         source = limited((data for _, data in generated_records(args)), args.total)
     try:
-        with _stop_on_signals(producer), _live_stats(producer.stats, args.quiet):
+        with stop_on_signals(producer.request_stop), live_stats(producer.stats, args.quiet):
             producer.run(source)
     finally:
         if producer.replay_ledger is not None:
@@ -793,39 +793,6 @@ def _announce_replay(first_arrival: float) -> None:
         f"(firehose-local --simulate-offset {offset:.0f})",
         flush=True,
     )
-
-
-@contextlib.contextmanager
-def _stop_on_signals(producer: Producer) -> Iterator[None]:
-    def handle(signum: int, frame: Any) -> None:
-        producer.request_stop()
-
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-@contextlib.contextmanager
-def _live_stats(stats: ProducerStats, quiet: bool) -> Iterator[None]:
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    if quiet or not console.is_terminal:
-        yield
-        return
-    from rich.live import Live
-    from rich.text import Text
-
-    with Live(
-        get_renderable=lambda: Text(stats.line()),
-        console=console,
-        refresh_per_second=4,
-        transient=True,
-    ):
-        yield
 
 
 def _report(producer: Producer, summary_json: Path | None) -> int:
