@@ -258,7 +258,7 @@ def add_command(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--events", type=positive_int, default=200_000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument(
-        "--rate", type=float, default=1500.0, help="real events/s to send (sets the clock speed)"
+        "--rate", type=float, default=2000.0, help="real events/s to send (sets the clock speed)"
     )
     p.add_argument("--workdir", type=Path, default=LOCAL / "demo")
     p.add_argument("--airflow-home", type=Path, default=LOCAL / "airflow")

@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from binascii import a2b_base64, b2a_base64
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -571,19 +572,24 @@ class ReplayLedger:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = path.open("w")
-        self._intended: dict[int, float] = {}  # id(record bytes) -> intended arrival
+        # id(record bytes) -> intended arrivals, oldest first: a natural duplicate is the
+        # very same bytes object, sent twice
+        self._intended: dict[int, deque[float]] = {}
         self._lock = threading.Lock()
 
     def expect(self, data: bytes, intended_s: float) -> None:
         with self._lock:
-            self._intended[id(data)] = intended_s
+            self._intended.setdefault(id(data), deque()).append(intended_s)
 
     def sent(self, records: list[Record], results: list[dict[str, Any]]) -> None:
         with self._lock:
             for (data, _), result in zip(records, results, strict=True):
                 if result.get("ErrorCode"):
                     continue  # retried later: noted when it is accepted
-                intended = self._intended.pop(id(data), None)
+                pending = self._intended.get(id(data))
+                intended = pending.popleft() if pending else None
+                if pending is not None and not pending:
+                    del self._intended[id(data)]
                 if intended is not None:
                     shard, sequence = result["ShardId"], result["SequenceNumber"]
                     self._file.write(f"{shard} {sequence} {intended:.6f}\n")
