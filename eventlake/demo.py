@@ -112,6 +112,7 @@ def first_intended_arrival(day: date, events: int, seed: int) -> float:
 
 def deliver_day(paths: DemoPaths, day: date, events: int, seed: int, speed: float) -> dict:
     """Producer -> moto Kinesis -> firehose-local, for one simulated day."""
+    from eventlake.cli import UsageError
     from eventlake.generator import DaySpec, day_truth, truth_uri
     from eventlake.kinesis_local import ensure_stream, start_process
     from eventlake.storage import write_bytes
@@ -138,9 +139,14 @@ def deliver_day(paths: DemoPaths, day: date, events: int, seed: int, speed: floa
                 "--replay-start", anchor,
                 "--replay-ledger", str(paths.work / "replay-ledger.txt"),
                 "--spool", str(paths.work / "producer-spool.ndjson"),
+                # a busy machine should slow the replay down, not park records on disk
+                "--spool-after", "3600",
                 "--summary-json", str(paths.work / "producer-summary.json"),
             )
         )  # fmt: skip
+        sent = _load_json(paths.work / "producer-summary.json").get("sent")
+        if sent != events:
+            raise UsageError(f"the producer sent {sent} of {events} events; see {paths.work}")
         # The stream keeps every record (24 h retention), so delivery can follow production:
         # each record's arrival comes from the producer's ledger (its intended arrival in the
         # simulated day), not from when it was sent or read.
