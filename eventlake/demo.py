@@ -63,8 +63,12 @@ class DemoPaths:
 
 
 def airflow_env(paths: DemoPaths, airflow_home: Path) -> dict[str, str]:
-    """Environment for Airflow on the local target, shared by the demo and `make airflow`."""
-    env = dict(os.environ)
+    """Environment for Airflow on the local target, shared by the demo and `make airflow`.
+
+    Inherited AIRFLOW* settings are dropped: the demo's Airflow is self-contained (its own
+    metadata database under .local/airflow), whatever the calling shell configured.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env.update(
         {
             "AIRFLOW_HOME": str(airflow_home),

@@ -83,10 +83,16 @@ def contested_uuids(candidates: DataFrame, lake_uuids: DataFrame | None) -> Data
     )
 
 
-def contested_outcomes(candidates: DataFrame, contested: DataFrame) -> DataFrame:
+def contested_outcomes(
+    candidates: DataFrame, contested: DataFrame, broadcast: bool = False
+) -> DataFrame:
     """(line_id, piece, decided) for every copy of a contested uuid: the earliest arrival is
-    written (or a duplicate of the lake); later copies are natural or synthetic duplicates."""
-    rows = candidates.join(contested, "event_uuid")
+    written (or a duplicate of the lake); later copies are natural or synthetic duplicates.
+
+    With `broadcast` (the contested uuids are few) only the contested copies are shuffled for
+    the ranking; otherwise every candidate record is shuffled for the join.
+    """
+    rows = candidates.join(F.broadcast(contested) if broadcast else contested, "event_uuid")
     window = Window.partitionBy("event_uuid").orderBy(*ARRIVAL_ORDER)
     ranked = rows.select(
         "line_id",

@@ -204,17 +204,31 @@ def with_verdict(
     )
 
 
+def _derived_columns() -> dict[str, Column]:
+    ts = F.timestamp_seconds(F.col("created_at"))
+    return {
+        "created_datetime": F.date_format(ts, "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"),
+        "event_type": F.split(F.col("event_name"), ":").getItem(0),
+        "event_subtype": F.split(F.col("event_name"), ":").getItem(1),
+        "event_date": F.to_date(ts),
+    }
+
+
 def with_derived(df: DataFrame) -> DataFrame:
     """Add created_datetime (ISO 8601 UTC, ms), event_type, event_subtype and event_date.
 
     Assumes the session time zone is UTC (the job sets it).
     """
-    ts = F.timestamp_seconds(F.col("created_at"))
-    return df.withColumns(
-        {
-            "created_datetime": F.date_format(ts, "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"),
-            "event_type": F.split(F.col("event_name"), ":").getItem(0),
-            "event_subtype": F.split(F.col("event_name"), ":").getItem(1),
-            "event_date": F.to_date(ts),
-        }
-    )
+    return df.withColumns(_derived_columns())
+
+
+def with_partition_fields(df: DataFrame) -> DataFrame:
+    """Add only event_type and event_date (what ownership, counts and partitioning need)."""
+    columns = _derived_columns()
+    return df.withColumns({name: columns[name] for name in ("event_type", "event_date")})
+
+
+def with_display_fields(df: DataFrame) -> DataFrame:
+    """Add only created_datetime and event_subtype: the job derives them for written rows."""
+    columns = _derived_columns()
+    return df.withColumns({name: columns[name] for name in ("created_datetime", "event_subtype")})

@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 from eventlake.layout import join_uri, lake_events_uri
 from eventlake.spark.classify import WRITTEN
 from eventlake.spark.config import DayJobConfig
+from eventlake.spark.contract_columns import with_display_fields
 from eventlake.spark.hadoop_fs import HadoopFS
 
 LAKE_FILE_COLUMNS: tuple[str, ...] = (
@@ -84,8 +85,12 @@ def lake_uuids(spark: SparkSession, directories: list[str]) -> DataFrame | None:
 
 
 def lake_rows(classified: DataFrame) -> DataFrame:
-    """The rows run D writes to the lake, with the lake's columns."""
-    return classified.where(F.col("outcome") == F.lit(WRITTEN)).select(
+    """The rows run D writes to the lake, with the lake's columns.
+
+    created_datetime and event_subtype are derived here, for the written rows only.
+    """
+    written = with_display_fields(classified.where(F.col("outcome") == F.lit(WRITTEN)))
+    return written.select(
         *[
             F.col("raw_record").alias("payload") if c == "payload" else F.col(c)
             for c in LAKE_FILE_COLUMNS

@@ -170,6 +170,13 @@ def _is_json_object(piece: Column) -> Column:
     )
 
 
+def may_hold_boundary(line: Column) -> Column:
+    """False only for lines that certainly hold no `}\\s*{`: those whose first `}` is their
+    last character (one flat object per line, nearly every line). A cheap byte scan that
+    spares the common line the regular expression."""
+    return F.instr(line, "}") != F.length(line)
+
+
 def record_pieces(line: Column) -> Column:
     """The records in one line: `{...}{...}` (Firehose without newlines) is several objects.
 
@@ -182,7 +189,13 @@ def record_pieces(line: Column) -> Column:
     whole = F.array(line)
     # Nested, so the split and the parse checks run only on lines that hold a boundary.
     split_if_objects = F.when(F.forall(pieces, _is_json_object), pieces).otherwise(whole)
-    return F.when(line.rlike(_OBJECT_BOUNDARY), split_if_objects).otherwise(whole)
+    has_boundary = may_hold_boundary(line) & line.rlike(_OBJECT_BOUNDARY)
+    return F.when(has_boundary, split_if_objects).otherwise(whole)
+
+
+def is_blank_line(line: Column) -> Column:
+    """Empty or whitespace only; a line that starts with `{` (nearly all) is decided at once."""
+    return F.when(line.startswith("{"), F.lit(False)).otherwise(~line.rlike(r"\S"))
 
 
 def raw_records(lines: DataFrame) -> DataFrame:
@@ -195,7 +208,7 @@ def raw_records(lines: DataFrame) -> DataFrame:
         F.col("origin") == F.lit(PROCESSING_FAILED), decoded_error_line(F.col("line"))
     ).otherwise(F.col("line"))
     with_text = lines.withColumn("line", text)
-    is_blank = ~F.col("line").rlike(r"\S")  # stops at the first non-space: cheap
+    is_blank = is_blank_line(F.col("line"))
     pieces = F.when(is_blank, F.array(F.col("line"))).otherwise(record_pieces(F.col("line")))
     exploded = with_text.select(
         *[c for c in with_text.columns if c != "line"],
