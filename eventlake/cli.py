@@ -36,13 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # command not built (yet); anything else is a real error
-                continue
-            raise
-        module.add_command(subparsers)
+        importlib.import_module(name).add_command(subparsers)
     return parser
 
 
