@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
 import random
 import time
+from binascii import a2b_base64, b2a_base64
 from typing import Any
 
 import orjson
@@ -42,16 +44,23 @@ def bare_parse_serialize(batches: list[dict[str, Any]]) -> float:
     return time.perf_counter() - started
 
 
+def bare_stdlib_parse_serialize(batches: list[dict[str, Any]]) -> float:
+    raws = [base64.b64decode(r["data"]) for b in batches for r in b["records"]]
+    started = time.perf_counter()
+    for raw in raws:
+        json.dumps(json.loads(raw))
+    return time.perf_counter() - started
+
+
 def bare_lambda_loop(batches: list[dict[str, Any]]) -> float:
     """The least a transform Lambda can do: decode, parse, serialize, encode, answer."""
     started = time.perf_counter()
     for event in batches:
         out = []
         for r in event["records"]:
-            line = orjson.dumps(orjson.loads(base64.b64decode(r["data"]))) + b"\n"
-            out.append(
-                {"recordId": r["recordId"], "result": "Ok", "data": base64.b64encode(line).decode()}
-            )
+            line = orjson.dumps(orjson.loads(a2b_base64(r["data"]))) + b"\n"
+            data = b2a_base64(line, newline=False).decode()
+            out.append({"recordId": r["recordId"], "result": "Ok", "data": data})
     return time.perf_counter() - started
 
 
@@ -66,25 +75,73 @@ def best_of(fn: Any, batches: list[dict[str, Any]], repeats: int) -> float:
     return min(fn(batches) for _ in range(repeats))
 
 
+def _figure(name: str, value: float, baseline: str, baseline_value: float, target=None):
+    ratio = value / baseline_value
+    return {
+        "name": name,
+        "value": round(value),
+        "unit": "records/s",
+        "baseline_name": baseline,
+        "baseline_value": round(baseline_value),
+        "ratio": ratio,
+        "target": None if target is None else f">= {target}",
+        "met": None if target is None else ratio >= target,
+    }
+
+
 def run(smoke: bool = False) -> dict[str, Any]:
     count = 5_000 if smoke else 100_000
-    repeats = 1 if smoke else 3
+    repeats = 1 if smoke else 5
     batches = firehose_batches(count)
-    handler_s = best_of(handler, batches, repeats)
-    parse_s = best_of(bare_parse_serialize, batches, repeats)
-    lambda_s = best_of(bare_lambda_loop, batches, repeats)
-    handler_rate = count / handler_s
+    rate = {
+        fn.__name__: count / best_of(fn, batches, repeats)
+        for fn in (handler, bare_parse_serialize, bare_lambda_loop, bare_stdlib_parse_serialize)
+    }
+    handler_rate = rate["handler"]
+    ceiling = rate["bare_lambda_loop"] / rate["bare_parse_serialize"]
     return {
-        "name": "transform",
-        "records": count,
-        "handler_records_per_s": round(handler_rate),
-        "bare_parse_serialize_per_s": round(count / parse_s),
-        "bare_lambda_loop_per_s": round(count / lambda_s),
-        "ratio_vs_bare_parse_serialize": round(parse_s / handler_s, 3),
-        "ratio_vs_bare_lambda_loop": round(lambda_s / handler_s, 3),
-        "target_records_per_s": TARGET_RECORDS_PER_S,
-        "target_ratio": TARGET_RATIO,
-        "meets_rate_target": handler_rate >= TARGET_RECORDS_PER_S,
+        "stage": "transform",
+        "figures": [
+            _figure(
+                "transform_event (the handler)",
+                handler_rate,
+                "bare orjson parse+serialize loop",
+                rate["bare_parse_serialize"],
+                TARGET_RATIO,
+            ),
+            _figure(
+                "transform_event (the handler)",
+                handler_rate,
+                "bare Lambda loop: base64 in, orjson parse+serialize, base64 out, answer",
+                rate["bare_lambda_loop"],
+            ),
+            _figure(
+                "transform_event (the handler)",
+                handler_rate,
+                "bare stdlib json parse+serialize loop",
+                rate["bare_stdlib_parse_serialize"],
+            ),
+            _figure(
+                "bare Lambda loop (the ceiling of any Python handler)",
+                rate["bare_lambda_loop"],
+                "bare orjson parse+serialize loop",
+                rate["bare_parse_serialize"],
+            ),
+        ],
+        "notes": (
+            f"{count:,} generator events in 500-record invocations, one thread, best of "
+            f"{repeats}. Handler {handler_rate:,.0f} records/s against a target of "
+            f">= {TARGET_RECORDS_PER_S:,} ({'met' if handler_rate >= TARGET_RECORDS_PER_S else 'not met'}). "
+            f"A loop that only adds Firehose's envelope (base64 decode, base64 encode, the "
+            f"answer entry) to parse+serialize already runs at {ceiling:.2f}x of the bare "
+            "parse+serialize loop, so no handler that decodes and answers each record can "
+            f"reach {TARGET_RATIO}x of it; the handler is compared with that loop as well."
+        ),
+        "extra": {
+            "handler_records_per_s": round(handler_rate),
+            "target_records_per_s": TARGET_RECORDS_PER_S,
+            "meets_rate_target": handler_rate >= TARGET_RECORDS_PER_S,
+        },
     }
 
 
@@ -92,14 +149,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny run, checks that it works")
     result = run(parser.parse_args().smoke)
-    print(
-        f"transform handler: {result['handler_records_per_s']:,} records/s on one core "
-        f"(target >= {TARGET_RECORDS_PER_S:,})\n"
-        f"  vs bare orjson parse+serialize ({result['bare_parse_serialize_per_s']:,}/s): "
-        f"{result['ratio_vs_bare_parse_serialize']:.2f}x (target >= {TARGET_RATIO})\n"
-        f"  vs bare Lambda loop, b64+parse+serialize+b64 ({result['bare_lambda_loop_per_s']:,}/s): "
-        f"{result['ratio_vs_bare_lambda_loop']:.2f}x"
-    )
+    for f in result["figures"]:
+        target = (
+            f" (target {f['target']}: {'met' if f['met'] else 'not met'})" if f["target"] else ""
+        )
+        print(
+            f"{f['name']}: {f['value']:,} records/s vs {f['baseline_name']} "
+            f"{f['baseline_value']:,}/s = {f['ratio']:.2f}x{target}"
+        )
+    print(result["notes"])
 
 
 if __name__ == "__main__":

@@ -22,16 +22,21 @@ from binascii import a2b_base64, b2a_base64
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
+from orjson import JSONDecodeError
+from orjson import loads as _loads
 
 from eventlake.contract import (
-    DERIVED_FIELDS,
     MAX_RECORD_BYTES,
     RECORD_TOO_LARGE,
     ContractConfig,
     derived_fields,
+    passes_contract,
+    split_event_name,
     validate_record,
 )
 
@@ -75,32 +80,59 @@ class TransformResult:
 def enrich(
     raw: bytes, arrival_epoch_s: float, cfg: ContractConfig = CONFIG
 ) -> tuple[bytes | None, str]:
-    """One record -> (the NDJSON line to deliver, "") or (None, failure reason). Never raises."""
-    verdict = validate_record(raw, arrival_epoch_s, cfg)
-    if not verdict.valid:
-        return None, verdict.detail
-    event = verdict.event
-    derived = derived_fields(event)
-    body = raw.rstrip()
-    if b"\n" in body or b"\r" in body or not event.keys().isdisjoint(DERIVED_FIELDS):
-        return _reserialized(event, derived), ""
-    # Splice the derived fields before the closing brace: no re-serialization, and the
-    # producer's bytes stay exactly as sent. The values are ASCII without quotes or
-    # backslashes (an ISO timestamp and two segments of the event-name pattern). A record
-    # with line breaks (pretty-printed) is re-serialized instead, to keep the output NDJSON.
-    line = b"".join(
-        (
-            body[:-1],
-            b',"created_datetime":"',
-            derived["created_datetime"].encode(),
-            b'","event_type":"',
-            derived["event_type"].encode(),
-            b'","event_subtype":"',
-            derived["event_subtype"].encode(),
-            b'"}\n',
-        )
-    )
-    return line, ""
+    """One record -> (the NDJSON line to deliver, "") or (None, failure reason). Never raises.
+
+    The common case (a valid single-line object) is checked in one pass and gets the derived
+    fields spliced in before its closing brace: no re-serialization, and the producer's bytes
+    stay exactly as sent. Everything else goes through the contract's reference path, which
+    names the exact reason.
+    """
+    event = None
+    if len(raw) <= MAX_RECORD_BYTES:
+        try:
+            event = _loads(raw)
+        except JSONDecodeError:
+            event = None
+    if not passes_contract(event, arrival_epoch_s, cfg):
+        verdict = validate_record(raw, arrival_epoch_s, cfg)
+        if not verdict.valid:
+            return None, verdict.detail
+        event = verdict.event  # valid, but only the stdlib parser could read it
+    body = raw if raw[-1:] == b"}" else raw.rstrip()
+    if (
+        b"\n" in body
+        or b"\r" in body
+        or "created_datetime" in event
+        or "event_type" in event
+        or "event_subtype" in event
+    ):
+        # Pretty-printed, or already carrying a derived key: re-serialize, so the output
+        # stays one NDJSON line with each key once.
+        return _reserialized(event, derived_fields(event)), ""
+    return body[:-1] + _derived_suffix(event["created_at"], event["event_name"]), ""
+
+
+# The derived fields as JSON bytes, from small caches: the values are ASCII without quotes or
+# backslashes (an ISO timestamp and two segments of the event-name pattern).
+@lru_cache(maxsize=1 << 16)
+def _datetime_head(epoch_second: int) -> bytes:
+    stamp = datetime.fromtimestamp(epoch_second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f',"created_datetime":"{stamp}.'.encode()
+
+
+_MILLIS = tuple(b"%03dZ" % ms for ms in range(1000))
+
+
+@lru_cache(maxsize=4096)
+def _name_tail(event_name: str) -> bytes:
+    event_type, event_subtype = split_event_name(event_name)
+    return f'","event_type":"{event_type}","event_subtype":"{event_subtype}"}}\n'.encode()
+
+
+def _derived_suffix(created_at: float, event_name: str) -> bytes:
+    """`,"created_datetime":..,"event_type":..,"event_subtype":..}\n`, as derived_fields."""
+    seconds, micro = divmod(int(created_at * 1_000_000), 1_000_000)
+    return _datetime_head(seconds) + _MILLIS[micro // 1000] + _name_tail(event_name)
 
 
 def _reserialized(event: dict[str, Any], derived: dict[str, str]) -> bytes:
@@ -120,7 +152,7 @@ _MAX_DATA_B64 = _b64_len(MAX_RECORD_BYTES)
 
 def decode_data(data_b64: Any) -> tuple[bytes | None, str]:
     """A record's base64 `data` -> (raw bytes, "") or (None, reason). Never raises."""
-    if not isinstance(data_b64, str):
+    if type(data_b64) is not str:
         return None, BAD_BASE64
     if len(data_b64) > _MAX_DATA_B64:
         return None, RECORD_TOO_LARGE  # not worth decoding
@@ -146,21 +178,22 @@ def transform_event(
     """
     fallback_arrival_s = time.time() if now_s is None else now_s
     inputs = event.get("records") or []
-    projected = sum(
-        len(str(r.get("data", ""))) + len(str(r.get("recordId", ""))) + _ENTRY_OVERHEAD
-        for r in inputs
+    record_ids = [str(r.get("recordId", "")) for r in inputs]
+    datas = [r.get("data", "") for r in inputs]
+    projected = (
+        sum(map(len, map(str, datas))) + sum(map(len, record_ids)) + _ENTRY_OVERHEAD * len(inputs)
     )
     result = TransformResult(records=[])
     out, reasons = result.records, result.failure_reasons
-    for record in inputs:
-        record_id = str(record.get("recordId", ""))
-        original = record.get("data", "")
+    for record, record_id, original in zip(inputs, record_ids, datas, strict=True):
         try:
             raw, reason = decode_data(original)
             line = None
             if raw is not None:
                 arrival_ms = record.get("approximateArrivalTimestamp")
-                arrival_s = arrival_ms / 1000.0 if _is_number(arrival_ms) else fallback_arrival_s
+                arrival_s = (
+                    arrival_ms / 1000.0 if type(arrival_ms) in _NUMBER_TYPES else fallback_arrival_s
+                )
                 line, reason = enrich(raw, arrival_s, cfg)
         except Exception as exc:  # one bad record must never fail the batch
             line, reason = None, f"{TRANSFORM_ERROR}:{type(exc).__name__}"
@@ -173,13 +206,12 @@ def transform_event(
                 continue
             reason = RESPONSE_SIZE_LIMIT
         reasons[record_id] = reason
-        data = original if isinstance(original, str) else ""
+        data = original if type(original) is str else ""
         out.append({"recordId": record_id, "result": PROCESSING_FAILED, "data": data})
     return result
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+_NUMBER_TYPES = (int, float)  # exact types: a JSON true is not an arrival time
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import random
 import time
 
 import orjson
@@ -15,6 +16,7 @@ from eventlake.transform import (
     PROCESSING_FAILED,
     RESPONSE_SIZE_LIMIT,
     config_from_env,
+    enrich,
     lambda_handler,
     transform_event,
 )
@@ -114,6 +116,24 @@ def test_missing_arrival_falls_back_to_now() -> None:
     raw = orjson.dumps(make_event(created_at=time.time() - 1))
     [answer] = transform_event(firehose_event([raw], arrival_ms=None)).records
     assert answer["result"] == OK
+
+
+def test_spliced_fields_equal_the_reference_derivation() -> None:
+    """The fast splice must give exactly contract.derived_fields, for any valid created_at."""
+    rng = random.Random(11)
+    now_s = NOW_MS / 1000
+    created = [now_s - 3, int(now_s) - 7, now_s - 86399.9995, now_s - 0.0004999, now_s + 299.999]
+    created += [now_s - rng.uniform(0, 6 * 86400) for _ in range(2000)]
+    created += [float(int(now_s - rng.uniform(0, 86400))) for _ in range(200)]
+    names = ["payment:order:completed", "a:b", "x1_y:z2:w:v"]
+    for index, created_at in enumerate(created):
+        event = make_event(created_at=created_at, name=names[index % len(names)])
+        raw = orjson.dumps(event) + (b" \n" if index % 7 == 0 else b"")
+        line, reason = enrich(raw, now_s)
+        assert reason == "", (created_at, reason)
+        assert line.startswith(raw.rstrip()[:-1])
+        assert line.endswith(b"}\n")
+        assert orjson.loads(line) == {**event, **contract.derived_fields(event)}, created_at
 
 
 def test_existing_derived_key_is_reserialized_not_duplicated() -> None:
