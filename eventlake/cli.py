@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 COMMAND_MODULES: tuple[str, ...] = (
     "eventlake.generator",
@@ -27,6 +28,28 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 class UsageError(Exception):
     """A bad argument or input: printed as one clear line, exit code 2."""
+
+
+# --- argument types shared by the commands ---
+
+
+def iso_day(text: str) -> date:
+    """A UTC day written YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def positive_int(text: str) -> int:
+    """A whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from exc
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:

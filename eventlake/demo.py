@@ -256,7 +256,7 @@ def print_summary(day: date, paths: DemoPaths, truth: dict, elapsed: float) -> b
 
 
 def add_command(subparsers: argparse._SubParsersAction) -> None:
-    from eventlake.generator import parse_day, positive_int
+    from eventlake.cli import iso_day, positive_int
 
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
     p = subparsers.add_parser(
@@ -264,7 +264,7 @@ def add_command(subparsers: argparse._SubParsersAction) -> None:
         help="run the whole pipeline locally (no AWS, no Docker) and print a summary",
         description=__doc__.split("\n\n")[0],
     )
-    p.add_argument("--date", type=parse_day, default=yesterday, help="the day to simulate")
+    p.add_argument("--date", type=iso_day, default=yesterday, help="the day to simulate")
     p.add_argument("--events", type=positive_int, default=200_000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument(

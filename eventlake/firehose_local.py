@@ -508,6 +508,8 @@ def _unb64(text: str) -> bytes:
 
 
 def add_command(subparsers: Any) -> None:
+    from eventlake.cli import iso_day
+
     parser = subparsers.add_parser(
         "firehose-local",
         help="deliver a Kinesis stream to raw storage like Firehose (transform, buffer, gzip)",
@@ -574,6 +576,7 @@ def add_command(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--simulate-day",
+        type=iso_day,
         default=None,
         metavar="YYYY-MM-DD",
         help="map arrival times onto this day (see below)",
@@ -622,10 +625,7 @@ def config_from_args(args: argparse.Namespace) -> DeliveryConfig:
         raise UsageError("--buffer-mb and --buffer-seconds must be > 0, --poll-interval >= 0")
     simulation = None
     if args.simulate_day:
-        try:
-            day = date.fromisoformat(args.simulate_day)
-        except ValueError as exc:
-            raise UsageError(f"--simulate-day {args.simulate_day!r} is not YYYY-MM-DD") from exc
+        day = args.simulate_day
         if args.simulate_speed <= 0:
             raise UsageError("--simulate-speed must be > 0")
         anchor_ms = None if args.simulate_anchor is None else int(args.simulate_anchor * 1000)

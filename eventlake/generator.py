@@ -490,31 +490,16 @@ def fault_mix_from_args(args: argparse.Namespace) -> FaultMix:
         raise UsageError(str(exc)) from exc
 
 
-def parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from exc
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
-    return value
-
-
 def add_command(subparsers: argparse._SubParsersAction) -> None:
+    from eventlake.cli import iso_day, positive_int
+
     p = subparsers.add_parser(
         "generate",
         help="write one synthetic day in Firehose's S3 layout, plus a truth file",
         description="Write one day of gzip NDJSON objects under hour prefixes, named and "
         "sized like Firehose's, and truth/<date>.json with the expected counts.",
     )
-    p.add_argument("--date", type=parse_day, required=True, help="the day, YYYY-MM-DD (UTC)")
+    p.add_argument("--date", type=iso_day, required=True, help="the day, YYYY-MM-DD (UTC)")
     p.add_argument("--events", type=positive_int, required=True, help="records to write")
     p.add_argument("--out", required=True, help="raw location: folder, file:// or s3:// URI")
     p.add_argument("--seed", type=int, default=7)

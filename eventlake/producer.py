@@ -551,7 +551,7 @@ def generated_records(args: argparse.Namespace) -> Iterator[tuple[float, bytes]]
     """(intended arrival, raw record) from the seeded generator, in arrival order."""
     from eventlake.generator import DaySpec, fault_mix_from_args, iter_day_records
 
-    day = date.fromisoformat(args.date) if args.date else date.today()
+    day = args.date or date.today()
     spec = DaySpec(
         day=day,
         events=args.total or DEFAULT_GENERATED,
@@ -653,6 +653,8 @@ def limited(source: Iterable[bytes], total: int | None) -> Iterator[bytes]:
 
 
 def add_command(subparsers: Any) -> None:
+    from eventlake.cli import iso_day
+
     parser = subparsers.add_parser(
         "produce",
         help="send events to a Kinesis stream (PutRecords, retries, spool: nothing lost)",
@@ -678,7 +680,7 @@ def add_command(subparsers: Any) -> None:
         "--input", default=None, help="NDJSON file to send, '-' for stdin (default: the generator)"
     )
     parser.add_argument(
-        "--date", default=None, help="generator: the day of the events (YYYY-MM-DD)"
+        "--date", type=iso_day, default=None, help="generator: the day of the events (YYYY-MM-DD)"
     )
     parser.add_argument(
         "--seed", type=int, default=1, help="generator: random seed (default %(default)s)"

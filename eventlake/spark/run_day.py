@@ -12,13 +12,15 @@ from eventlake.layout import is_s3, local_path, manifest_uri, normalize_uri
 
 
 def add_command(subparsers: argparse._SubParsersAction) -> None:
+    from eventlake.cli import iso_day
+
     p = subparsers.add_parser(
         "run-day",
         help="run the nightly day job for one date on local Spark",
         description="Validate, quarantine, dedupe and write one day of raw Firehose objects "
         "to the Parquet lake (the same code the Glue job runs), then print the manifest summary.",
     )
-    p.add_argument("--date", required=True, help="the run date D, YYYY-MM-DD (UTC)")
+    p.add_argument("--date", type=iso_day, required=True, help="the run date D, YYYY-MM-DD (UTC)")
     p.add_argument("--raw", required=True, help="raw location: folder or file:// URI")
     p.add_argument("--lake", required=True, help="lake location")
     p.add_argument("--quarantine", required=True, help="quarantine location")
@@ -39,7 +41,7 @@ def config_from_cli(args: argparse.Namespace) -> Any:
     from eventlake.spark.config import config_from_arguments, parse_grace
 
     try:
-        run_date = date.fromisoformat(args.date)
+        run_date = args.date
         grace = parse_grace(args.grace)
         locations = {
             name: normalize_uri(getattr(args, name))

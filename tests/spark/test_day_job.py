@@ -264,7 +264,9 @@ def test_run_day_rejects_bad_input_with_a_clear_error(tmp_path, capsys) -> None:
     from eventlake.cli import main
 
     base = ["--lake", "l", "--quarantine", "q", "--reports", "r"]
-    assert main(["run-day", "--date", "2026-02-30", "--raw", str(tmp_path), *base]) == 2
+    with pytest.raises(SystemExit) as impossible_day:  # argparse rejects it before the run
+        main(["run-day", "--date", "2026-02-30", "--raw", str(tmp_path), *base])
+    assert impossible_day.value.code == 2
     assert main(["run-day", "--date", "2026-02-03", "--raw", str(tmp_path / "missing"), *base]) == 2
     assert (
         main(["run-day", "--date", "2026-02-03", "--raw", str(tmp_path), "--grace", "soon", *base])
