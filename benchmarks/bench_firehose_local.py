@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from figures import figure
 
 from eventlake import layout
 from eventlake.firehose_local import DeliveryConfig, FirehoseLocal
@@ -87,18 +88,30 @@ def run(smoke: bool = False) -> dict[str, Any]:
         local_s, local_n = delivery(client, "bench-delivery", Path(tmp) / "raw")
     assert bare_n == local_n == count, (bare_n, local_n, count)
     return {
-        "name": "firehose_local",
-        "records": count,
-        "bare_drain_per_s": round(count / bare_s),
-        "firehose_local_per_s": round(count / local_s),
-        "ratio": round(bare_s / local_s, 3),
+        "stage": "firehose_local",
+        "figures": [
+            figure(
+                "firehose-local delivery (transform, buffer, gzip, write, checkpoint)",
+                round(count / local_s),
+                "records/s",
+                "bare drain: GetRecords to the end, gzip, one file",
+                round(count / bare_s),
+            )
+        ],
+        "notes": f"{count:,} records on one moto server in its own process.",
+        "extra": {
+            "records": count,
+            "bare_drain_per_s": round(count / bare_s),
+            "firehose_local_per_s": round(count / local_s),
+            "ratio": round(bare_s / local_s, 3),
+        },
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny run, checks that it works")
-    r = run(parser.parse_args().smoke)
+    r = run(parser.parse_args().smoke)["extra"]
     print(
         f"firehose-local: {r['firehose_local_per_s']:,} rec/s delivered (transform + gzip + write) vs "
         f"bare drain {r['bare_drain_per_s']:,} rec/s: {r['ratio']:.2f}x"

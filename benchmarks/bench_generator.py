@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from figures import figure
 
 from eventlake.generator import DaySpec, FaultMix, iter_day_records, write_firehose_day
 
@@ -102,15 +103,17 @@ def run(smoke: bool) -> dict[str, Any]:
     iter_s, iter_count = measure_iter(events)
     base_iter_s = baseline_records(iter_count, record_bytes, compress=False)
     figures = [
-        _figure(
+        figure(
             "write_firehose_day, 1 worker",
             one["events_per_s"],
+            "events/s",
             "bare uuid4+orjson+gzip loop",
             one["records"] / base_gz_s,
         ),
-        _figure(
+        figure(
             "iter_day_records (no gzip, no files)",
             iter_count / iter_s,
+            "events/s",
             "bare uuid4+orjson loop",
             iter_count / base_iter_s,
         ),
@@ -119,9 +122,10 @@ def run(smoke: bool) -> dict[str, Any]:
     if not smoke:
         two = measure_write(events * 2, workers=2)
         figures.append(
-            _figure(
+            figure(
                 "write_firehose_day, 2 workers",
                 two["events_per_s"],
+                "events/s",
                 "1 worker, same run",
                 one["events_per_s"],
             )
@@ -140,19 +144,6 @@ def run(smoke: bool) -> dict[str, Any]:
             "one_worker": one,
             "two_workers": two,
         },
-    }
-
-
-def _figure(name: str, value: float, baseline_name: str, baseline: float) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": value,
-        "unit": "events/s",
-        "baseline_name": baseline_name,
-        "baseline_value": baseline,
-        "ratio": value / baseline,
-        "target": None,
-        "met": None,
     }
 
 

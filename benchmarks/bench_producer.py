@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from figures import figure
 
 from eventlake.kinesis_local import ensure_stream, local_kinesis
 from eventlake.producer import MAX_RECORDS_PER_CALL, Producer, ProducerConfig
@@ -104,20 +105,43 @@ def run(smoke: bool = False) -> dict[str, Any]:
         )
     bare, produced = max(results["bare"]), max(results["producer"])
     return {
-        "name": "producer",
-        "records": count,
-        "bare_put_records_per_s": round(bare),
-        "producer_per_s": round(produced),
-        "throughput_ratio": round(produced / bare, 3),
-        "target_ratio": TARGET_THROUGHPUT_RATIO,
-        "pacing": paced,
+        "stage": "producer",
+        "figures": [
+            figure(
+                "eventlake produce, as fast as possible",
+                round(produced),
+                "records/s",
+                "bare PutRecords loop, same moto server",
+                round(bare),
+                at_least=TARGET_THROUGHPUT_RATIO,
+            ),
+            figure(
+                f"pacing at {PACING_RATE:.1f}/s, achieved rate",
+                paced["achieved_per_s"],
+                "records/s",
+                "the target rate",
+                round(PACING_RATE, 2),
+            ),
+        ],
+        "notes": (
+            f"{count:,} records per round, best of "
+            f"{len(results['bare'])} rounds each. Pacing: {paced['sent']:,} records, worst 1 s "
+            f"window off the target by {paced['worst_1s_window_deviation']:.1%}."
+        ),
+        "extra": {
+            "records": count,
+            "bare_put_records_per_s": round(bare),
+            "producer_per_s": round(produced),
+            "throughput_ratio": round(produced / bare, 3),
+            "pacing": paced,
+        },
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny run, checks that it works")
-    r = run(parser.parse_args().smoke)
+    r = run(parser.parse_args().smoke)["extra"]
     p = r["pacing"]
     print(
         f"producer: {r['producer_per_s']:,} rec/s vs bare PutRecords loop {r['bare_put_records_per_s']:,} rec/s "

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from figures import figure
 
 from eventlake import contract as C
 from eventlake.generator import DaySpec, FaultMix, iter_day_records
@@ -131,16 +132,13 @@ def run(smoke: bool) -> dict[str, Any]:
     return {
         "stage": "soda",
         "figures": [
-            {
-                "name": f"Soda scan of event_date {DAY} ({rows:,} rows)",
-                "value": scan_s,
-                "unit": "s",
-                "baseline_name": "DuckDB COUNT/GROUP BY, same files",
-                "baseline_value": base_s,
-                "ratio": scan_s / base_s,
-                "target": None,
-                "met": None,
-            }
+            figure(
+                f"Soda scan of event_date {DAY} ({rows:,} rows)",
+                scan_s,
+                "s",
+                "DuckDB COUNT/GROUP BY, same files",
+                base_s,
+            )
         ],
         "notes": f"ratio = scan seconds / baseline seconds, best of {repeats}; lake built by "
         f"{'pyarrow (smoke, no manifest)' if smoke else 'eventlake run-day'} from {events:,} "

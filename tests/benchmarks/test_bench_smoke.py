@@ -53,6 +53,19 @@ def test_generator_benchmark_runs_and_reports_a_ratio(smoke_report):
         assert f["ratio"] == pytest.approx(f["value"] / f["baseline_value"])
 
 
+def test_every_benchmark_reports_figures_with_consistent_ratios(smoke_report):
+    report, _, _, _ = smoke_report
+    for name, outcome in report["benchmarks"].items():
+        figures = (outcome.get("result") or {}).get("figures")
+        assert figures, f"{name} reports no figures"
+        for f in figures:
+            assert f["value"] is not None, (name, f)
+            if f.get("baseline_value"):
+                assert f["ratio"] == pytest.approx(f["value"] / f["baseline_value"]), (name, f)
+            if f.get("met") is not None:
+                assert f["target"], (name, f)
+
+
 def test_no_benchmark_fails_in_smoke_mode(smoke_report):
     report, _, _, proc = smoke_report
     failed = {n: o.get("error") for n, o in report["benchmarks"].items() if o["status"] == "failed"}
