@@ -128,3 +128,13 @@ def test_the_built_in_fallback_matches_the_checked_in_rates():
         assert fallback.value == document["rates"][name]["value"], (
             f"{name}: FALLBACK_RATES is a copy of measured_rates.json; update both"
         )
+
+
+def test_scale_doc_shows_what_the_planner_says_today():
+    """docs/scale.md quotes the planner at three loads; it must be regenerated when rates change."""
+    doc = (cap.DEFAULT_RATES_PATH.parents[1] / "docs" / "scale.md").read_text()
+    [row] = [line for line in doc.splitlines() if line.startswith("| **total** |")]
+    quoted = [float(cell.strip(" *").replace(",", "")) for cell in row.split("|")[3:6]]
+    for eps, usd in zip((0.3, 300, 300_000), quoted, strict=True):
+        result = cap.plan(cap.PlanInput(eps_avg=eps, event_bytes=400))
+        assert result["cost"]["monthly_usd_total"] == pytest.approx(usd, abs=0.01), eps
