@@ -178,6 +178,12 @@ def quarantine_events_uri(quarantine: str) -> str:
     return join_uri(quarantine, storage_layout()["quarantine"]["root"])
 
 
+def quarantine_object_uri(quarantine: str, run_date: date, raw_key: str) -> str:
+    """Where run D copies a raw object it cannot read, under the object's own raw key."""
+    root = storage_layout()["quarantine"]["objects_root"]
+    return join_uri(quarantine, root, f"run_date={run_date.isoformat()}", raw_key)
+
+
 def manifest_uri(reports: str, run_date: date) -> str:
     root = storage_layout()["reports"]["manifests_root"]
     return join_uri(reports, root, f"run_date={run_date.isoformat()}", "manifest.json")

@@ -37,6 +37,11 @@ def unaccounted_records(manifest: dict[str, Any]) -> int:
     return int(rec["raw_records_in"]) - int(rec["accounted"])
 
 
+def unreadable_objects(manifest: dict[str, Any]) -> int:
+    """Raw objects run D could not read and set aside in the quarantine (0 on a clean day)."""
+    return len(manifest.get("unreadable_objects", []))
+
+
 def quarantine_ratio(manifest: dict[str, Any]) -> float:
     counts = manifest.get("counts", {})
     records = counts.get("raw_records_in", 0)
@@ -49,7 +54,11 @@ def summarize_manifest(manifest: dict[str, Any]) -> list[str]:
     rec = manifest.get("reconciliation", {})
     late = sum(manifest.get("late_events_by_partition", {}).values())
     reasons = ", ".join(f"{k}={v}" for k, v in sorted(c.get("invalid_by_reason", {}).items()))
-    return [
+    unreadable = [
+        f"  UNREADABLE raw object {o['key']} ({o['reason']}), copied to {o['copied_to']}"
+        for o in manifest.get("unreadable_objects", [])
+    ]
+    lines = [
         f"run_date {manifest.get('run_date')}: {c.get('raw_records_in', 0)} raw records in "
         f"({c.get('raw_records_owned', 0)} owned, {c.get('raw_records_peeked', 0)} from the grace)",
         f"  written to the lake: {c.get('written', 0)} (late events for earlier days: {late})",
@@ -61,3 +70,4 @@ def summarize_manifest(manifest: dict[str, Any]) -> list[str]:
         f"  reconciled: {rec.get('balanced', False)} "
         f"({rec.get('raw_records_in', '?')} in = {rec.get('accounted', '?')} accounted)",
     ]
+    return lines[:1] + unreadable + lines[1:]

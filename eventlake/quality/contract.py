@@ -52,6 +52,7 @@ class DayFacts:
     unaccounted_records: int  # from the manifest: 0 when run D reconciles
     rows_written_for_day: int  # rows run D wrote for event_date D, per the manifest
     quarantine_ratio: float
+    unreadable_objects: int = 0  # from the manifest: raw objects run D could not read
     contract: C.ContractConfig = C.DEFAULT_CONFIG
     volume_band: tuple[float, float] = (0.5, 2.0)
     volume_trailing_days: int = 7
@@ -193,6 +194,14 @@ def _dataset_checks(facts: DayFacts, source: SqlSource) -> list[dict[str, Any]]:
                 "name": "manifest reconciles (records in = records accounted)",
                 "qualifier": "manifest_reconciles",
                 "query": f"SELECT {int(facts.unaccounted_records)}",
+                "threshold": {"must_be": 0},
+            }
+        },
+        {
+            "metric": {
+                "name": "every raw object of the day could be read (unreadable ones are quarantined)",
+                "qualifier": "raw_objects_readable",
+                "query": f"SELECT {int(facts.unreadable_objects)}",
                 "threshold": {"must_be": 0},
             }
         },

@@ -76,14 +76,16 @@ def day_facts(args: argparse.Namespace, event_date: date) -> tuple[DayFacts, str
         unaccounted = M.unaccounted_records(manifest)
         written = M.rows_written_for(manifest, event_date)
         ratio = M.quarantine_ratio(manifest)
+        unreadable = M.unreadable_objects(manifest)
     except M.ManifestMissing as exc:
         note = f"{exc}: the reconciliation checks fail"
-        unaccounted, written, ratio = -1, -1, 0.0
+        unaccounted, written, ratio, unreadable = -1, -1, 0.0, 0
     facts = DayFacts(
         event_date=event_date,
         unaccounted_records=unaccounted,
         rows_written_for_day=written,
         quarantine_ratio=ratio,
+        unreadable_objects=unreadable,
         contract=C.ContractConfig(args.max_future_skew_s, args.max_event_age_days * 86400.0),
         volume_band=tuple(args.volume_band),
         volume_trailing_days=args.volume_trailing_days,

@@ -89,6 +89,15 @@ class HadoopFS:
         if not fs.rename(source, target):
             raise OSError(f"could not move {source_uri} to {target_uri}")
 
+    def copy_file(self, source_uri: str, target_uri: str) -> None:
+        """Copy one file byte for byte, replacing the target; creates the target's folders."""
+        source, target = self._path(source_uri), self._path(target_uri)
+        copied = self._jvm.org.apache.hadoop.fs.FileUtil.copy(
+            self._fs(source), source, self._fs(target), target, False, True, self._conf
+        )
+        if not copied:
+            raise OSError(f"could not copy {source_uri} to {target_uri}")
+
     def delete_if_empty(self, uri: str) -> bool:
         """Remove an empty directory (tidies local folders; S3 has no empty directories)."""
         path = self._path(uri)

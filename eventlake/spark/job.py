@@ -12,7 +12,7 @@ from typing import Any
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
-from eventlake.layout import is_s3, manifest_uri, run_window
+from eventlake.layout import is_s3, manifest_uri, quarantine_object_uri, run_window
 from eventlake.spark import lake, quarantine
 from eventlake.spark.classify import (
     contested_outcomes,
@@ -36,6 +36,8 @@ from eventlake.spark.sources import (
     OWNED,
     PEEKED,
     RawObject,
+    find_unreadable,
+    is_unreadable_input_error,
     list_raw_objects,
     raw_records,
     read_lines,
@@ -138,6 +140,74 @@ def run_day_job(
     with timer.stage("list"):
         objects = list_raw_objects(fs, config)
         lookback = lake.lookback_dirs(fs, config)
+    unreadable: list[tuple[RawObject, str]] = []
+    try:
+        counts = classify_and_write(spark, config, objects, lookback, shuffle_partitions, timer)
+    except Exception as exc:
+        # A raw object Spark cannot read (a truncated gzip, a file that is not gzip) must
+        # neither fail the day nor vanish: it is copied to the quarantine, named in the
+        # manifest (which fails the quality checks), and the day runs without it.
+        if not is_unreadable_input_error(exc):
+            raise
+        with timer.stage("find_unreadable"):
+            unreadable = find_unreadable(spark, objects)
+        if not unreadable:
+            raise
+        set_aside_unreadable(fs, config, unreadable)
+        unreadable_keys = {o.key for o, _ in unreadable}
+        objects = [o for o in objects if o.key not in unreadable_keys]
+        counts = classify_and_write(spark, config, objects, lookback, shuffle_partitions, timer)
+    totals = record_totals(objects, counts)
+    with timer.stage("verify"):
+        staged_rows = lake.staged_row_counts(spark, config) if totals["written"] else {}
+        quarantined = (
+            quarantine.quarantined_row_counts(spark, config) if totals["quarantined"] else {}
+        )
+        reconciliation = reconcile(totals, sum(staged_rows.values()), sum(quarantined.values()))
+        staged = lake.output_partitions(fs, lake.staging_uri(config))
+        quarantine_parts = lake.output_partitions(fs, quarantine.quarantine_uri(config))
+    with timer.stage("publish"):
+        lake.publish(fs, config)
+    manifest = build_manifest(
+        config,
+        objects,
+        counts,
+        totals,
+        reconciliation,
+        staged,
+        quarantine_parts,
+        quarantined,
+        started,
+    )
+    manifest["lookback_directories_read"] = len(lookback)
+    manifest["counts"]["unreadable_objects"] = len(unreadable)
+    manifest["unreadable_objects"] = [
+        {
+            **obj.to_dict(),
+            "reason": reason,
+            "copied_to": quarantine_object_uri(config.quarantine_uri, config.run_date, obj.key),
+        }
+        for obj, reason in unreadable
+    ]
+    manifest["timings_s"] = timer.seconds
+    with timer.stage("manifest"):
+        fs.write_text(
+            manifest_uri(config.reports_uri, config.run_date), json.dumps(manifest, indent=2)
+        )
+    manifest["timings_s"] = timer.seconds
+    return manifest
+
+
+def classify_and_write(
+    spark: SparkSession,
+    config: DayJobConfig,
+    objects: list[RawObject],
+    lookback: list[str],
+    shuffle_partitions: int,
+    timer: StageTimer,
+) -> Any:
+    """Read, validate, dedupe and count the objects, then write the staging lake and the
+    quarantine. Returns the outcome counts; nothing is published yet."""
     # The input is read, parsed and validated once, into the cache; everything after reads it.
     validated = validated_records(spark, objects, config).persist(StorageLevel.MEMORY_AND_DISK)
     candidates = validated.where(is_dedupe_candidate())
@@ -167,36 +237,17 @@ def run_day_job(
             decided.unpersist()
         contested.unpersist()
         validated.unpersist()
-    totals = record_totals(objects, counts)
-    with timer.stage("verify"):
-        staged_rows = lake.staged_row_counts(spark, config) if totals["written"] else {}
-        quarantined = (
-            quarantine.quarantined_row_counts(spark, config) if totals["quarantined"] else {}
+    return counts
+
+
+def set_aside_unreadable(
+    fs: HadoopFS, config: DayJobConfig, unreadable: list[tuple[RawObject, str]]
+) -> None:
+    """Copy each unreadable raw object, unchanged, into the quarantine under its raw key."""
+    for obj, _ in unreadable:
+        fs.copy_file(
+            obj.path, quarantine_object_uri(config.quarantine_uri, config.run_date, obj.key)
         )
-        reconciliation = reconcile(totals, sum(staged_rows.values()), sum(quarantined.values()))
-        staged = lake.output_partitions(fs, lake.staging_uri(config))
-        quarantine_parts = lake.output_partitions(fs, quarantine.quarantine_uri(config))
-    with timer.stage("publish"):
-        lake.publish(fs, config)
-    manifest = build_manifest(
-        config,
-        objects,
-        counts,
-        totals,
-        reconciliation,
-        staged,
-        quarantine_parts,
-        quarantined,
-        started,
-    )
-    manifest["lookback_directories_read"] = len(lookback)
-    manifest["timings_s"] = timer.seconds
-    with timer.stage("manifest"):
-        fs.write_text(
-            manifest_uri(config.reports_uri, config.run_date), json.dumps(manifest, indent=2)
-        )
-    manifest["timings_s"] = timer.seconds
-    return manifest
 
 
 def build_manifest(

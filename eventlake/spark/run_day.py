@@ -101,6 +101,8 @@ def run_local(
 
 
 def summary(manifest: dict[str, Any], elapsed_s: float) -> str:
+    from rich.markup import escape
+
     c = manifest["counts"]
     invalid = ", ".join(f"{k}={v:,}" for k, v in c["invalid_by_reason"].items()) or "none"
     late = sum(manifest["late_events_by_partition"].values())
@@ -120,5 +122,10 @@ def summary(manifest: dict[str, Any], elapsed_s: float) -> str:
         f" | already in lake {c['duplicates_in_lake']:,} | deferred {c['deferred']:,}\n"
         f"  invalid {c['invalid']:,}: {invalid}\n"
         f"  reconciled: {c['raw_records_in']:,} = {manifest['reconciliation']['accounted']:,}\n"
-        f"  manifest: {shown if Path(shown).name else where}"
+        + "".join(
+            f"  [bold red]unreadable raw object[/] {o['key']}: {escape(o['reason'])}, "
+            f"copied to {o['copied_to']}\n"
+            for o in manifest.get("unreadable_objects", [])
+        )
+        + f"  manifest: {shown if Path(shown).name else where}"
     )

@@ -216,3 +216,59 @@ def raw_records(lines: DataFrame) -> DataFrame:
         F.posexplode(pieces).alias("piece", "raw_record"),
     )
     return exploded.withColumn("arrival_epoch_s", F.unix_timestamp("arrival_ts").cast("double"))
+
+
+# --- objects Spark cannot read ---
+
+# What a read failure says when the input itself is bad (a truncated gzip, a file that is not
+# gzip at all), as opposed to a failure of the job. I/O errors on S3 match too; the bisection
+# below re-reads, so only an object that fails every time is set aside.
+_UNREADABLE_MARKERS = (
+    "java.io.EOFException",
+    "java.util.zip.ZipException",
+    "java.io.IOException",
+    "Not in GZIP format",
+    "incorrect header check",
+    "Unexpected end of input stream",
+)
+
+
+def is_unreadable_input_error(exc: BaseException) -> bool:
+    text = str(exc)
+    return any(marker in text for marker in _UNREADABLE_MARKERS)
+
+
+def _short_reason(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines()]
+    causes = [line for line in lines if any(m in line for m in _UNREADABLE_MARKERS)]
+    reason = (causes[-1] if causes else lines[0] if lines else "unreadable").removeprefix(
+        "Caused by: "
+    )
+    return reason[:300]
+
+
+def read_error(spark: SparkSession, objects: list[RawObject]) -> str | None:
+    """None when Spark reads every line of these objects, else why it cannot."""
+    try:
+        spark.read.text([o.path for o in objects]).count()
+    except Exception as exc:
+        if not is_unreadable_input_error(exc):
+            raise
+        return _short_reason(str(exc))
+    return None
+
+
+def find_unreadable(spark: SparkSession, objects: list[RawObject]) -> list[tuple[RawObject, str]]:
+    """The objects Spark cannot read, each with the reason, found by bisection.
+
+    A group that reads cleanly is cleared whole, so k bad objects among n cost about
+    k * log2(n) reads of halving groups. A single object is read twice before it is
+    called unreadable, so one transient I/O error does not set it aside.
+    """
+    if not objects or read_error(spark, objects) is None:
+        return []
+    if len(objects) == 1:
+        reason = read_error(spark, objects)
+        return [] if reason is None else [(objects[0], reason)]
+    middle = len(objects) // 2
+    return find_unreadable(spark, objects[:middle]) + find_unreadable(spark, objects[middle:])

@@ -76,6 +76,7 @@ class TinyLake:
         raw_in: int | None = None,
         quarantined: int = 0,
         accounted: int | None = None,
+        unreadable_keys: tuple[str, ...] = (),
     ) -> None:
         raw_in = raw_in if raw_in is not None else written_for_day + quarantined
         doc = {
@@ -96,6 +97,10 @@ class TinyLake:
                 "accounted": raw_in if accounted is None else accounted,
                 "balanced": accounted in (None, raw_in),
             },
+            "unreadable_objects": [
+                {"key": key, "reason": "java.io.EOFException", "copied_to": f"q/{key}"}
+                for key in unreadable_keys
+            ],
         }
         path = local_path(manifest_uri(self.reports_uri, run_date))
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -75,6 +75,17 @@ def test_a_manifest_that_does_not_reconcile_fails(tiny_lake, scan_day) -> None:
     assert "manifest reconciles (records in = records accounted)" in failed_names(report)
 
 
+def test_an_unreadable_raw_object_fails_the_day(tiny_lake, scan_day) -> None:
+    tiny_lake.good_day(n=50)
+    readable = "every raw object of the day could be read (unreadable ones are quarantined)"
+    _, report = scan_day(tiny_lake)
+    assert readable not in failed_names(report)
+    tiny_lake.manifest(DAY, 50, unreadable_keys=("events/2026/11/24/03/cut.gz",))
+    code, report = scan_day(tiny_lake)
+    assert code == 1
+    assert readable in failed_names(report)
+
+
 def test_a_missing_manifest_fails_rather_than_passes(tiny_lake, scan_day) -> None:
     rows = [lake_row(t) for t in spread_over_day(DAY, 20)]
     tiny_lake.write(rows)

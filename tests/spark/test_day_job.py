@@ -273,3 +273,45 @@ def test_run_day_rejects_bad_input_with_a_clear_error(tmp_path, capsys) -> None:
         == 2
     )
     assert "error" in capsys.readouterr().err
+
+
+def test_unreadable_raw_objects_are_set_aside_and_the_day_still_runs(spark, locations) -> None:
+    """A truncated gzip and a file that is not gzip, among readable objects: the day runs on
+    the readable ones, and the two are copied unchanged to the quarantine and named in the
+    manifest (the quality checks then fail on them)."""
+    raw = locations.raw
+    readable = [
+        firehose_object(raw, f"2026-11-24T{hour:02d}:00:00", [event(hour, "2026-11-24T00:30:00")])
+        for hour in range(1, 8)
+    ]
+    truncated = firehose_object(
+        raw, "2026-11-24T09:00:00", [event(100 + i, "2026-11-24T08:00:00") for i in range(200)]
+    )
+    whole = (raw / truncated).read_bytes()
+    (raw / truncated).write_bytes(whole[: len(whole) // 2])
+    not_gzip = firehose_object(raw, "2026-11-24T10:00:00", [], rid="p")
+    (raw / not_gzip).write_bytes(event(999, "2026-11-24T09:00:00").encode() + b"\n")
+
+    manifest = run_day_job(spark, locations.config())
+
+    unreadable = {o["key"]: o for o in manifest["unreadable_objects"]}
+    assert set(unreadable) == {truncated, not_gzip}
+    assert "EOFException" in unreadable[truncated]["reason"]
+    assert "not a gzip file" in unreadable[not_gzip]["reason"]
+    for key, entry in unreadable.items():
+        copy = locations.quarantine / "objects" / f"run_date={DAY}" / key
+        assert entry["copied_to"].endswith(key)
+        assert copy.read_bytes() == (raw / key).read_bytes(), f"{key} was not copied unchanged"
+    assert manifest["counts"]["unreadable_objects"] == 2
+    assert manifest["counts"]["raw_records_in"] == len(readable)
+    assert manifest["reconciliation"]["balanced"]
+    assert sorted(lake_uuid_counts(spark, locations).values()) == [1] * len(readable)
+    assert read_manifest(locations)["unreadable_objects"] == manifest["unreadable_objects"]
+
+
+def test_a_day_with_only_readable_objects_lists_none_unreadable(spark, locations) -> None:
+    firehose_object(locations.raw, "2026-11-24T01:00:00", [event(1, "2026-11-24T00:30:00")])
+    manifest = run_day_job(spark, locations.config())
+    assert manifest["unreadable_objects"] == []
+    assert manifest["counts"]["unreadable_objects"] == 0
+    assert "find_unreadable" not in manifest["timings_s"]
