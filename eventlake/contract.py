@@ -16,6 +16,7 @@ Decisions (see docs/contract.md):
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -56,6 +57,9 @@ QUARANTINE_REASONS: tuple[str, ...] = (*CONTRACT_REASONS, SYNTHETIC_DUPLICATE)
 MAX_RECORD_BYTES = 1_000_000  # below Kinesis' 1 MiB record limit, so oversize can be quarantined
 MILLIS_THRESHOLD = 1e11  # seconds >= 1e11 is year 5138; such values are looked at as millis
 MAX_EVENT_NAME_LENGTH = 128
+# Jackson 2.15 (Spark 3.5's JSON parser) rejects a number token longer than this, so the
+# Python parser's fallback does too and both engines agree.
+MAX_NUMBER_LENGTH = 1000
 FIREHOSE_MAX_BUFFER_S = 900.0  # Firehose's longest buffering interval
 
 # Regexes use ASCII classes only, so Python `re` and Java regex read them the same way.
@@ -145,14 +149,53 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"non-standard JSON constant {name}")
 
 
+def _bounded_number(convert: Any) -> Any:
+    def parse(token: str) -> Any:
+        if len(token) > MAX_NUMBER_LENGTH:
+            raise ValueError(f"number longer than {MAX_NUMBER_LENGTH} characters")
+        return convert(token)
+
+    return parse
+
+
+_PARSE_INT, _PARSE_FLOAT = _bounded_number(int), _bounded_number(float)
+_LONG_NUMBER_RUN = re.compile(rb"[-+.0-9eE]{%d}" % (MAX_NUMBER_LENGTH + 1)).search
+
+
+def may_hold_long_number(text: bytes) -> bool:
+    """False proves that no number token is longer than MAX_NUMBER_LENGTH (orjson does not
+    check that); True only means a long run of number characters, maybe inside a string."""
+    return len(text) > MAX_NUMBER_LENGTH and _LONG_NUMBER_RUN(text) is not None
+
+
+def _parse_stdlib(text: bytes) -> Any:
+    return json.loads(
+        text.decode("utf-8"),
+        parse_constant=_reject_constant,
+        parse_int=_PARSE_INT,
+        parse_float=_PARSE_FLOAT,
+    )
+
+
 def parse_json(text: bytes) -> Any:
     """Parse strictly: no NaN/Infinity, no trailing content. Raises ValueError."""
+    if may_hold_long_number(text):
+        return _parse_stdlib(text)
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         # orjson also rejects lone surrogates and numbers beyond double range, which the
         # JVM (Jackson) accepts; fall back to the stdlib so both engines agree.
-        return json.loads(text.decode("utf-8"), parse_constant=_reject_constant)
+        return _parse_stdlib(text)
+
+
+def as_seconds(created_at: float) -> float:
+    """A numeric created_at as a float; an integer beyond double range becomes an infinity,
+    as Jackson reads it into a double."""
+    try:
+        return float(created_at)
+    except OverflowError:
+        return math.inf if created_at > 0 else -math.inf
 
 
 def time_reason(created_at: float, arrival_epoch_s: float, cfg: ContractConfig) -> str | None:
@@ -180,7 +223,7 @@ def _first_failure(event: dict[str, Any], arrival_epoch_s: float, cfg: ContractC
     for (name, _, fullmatch, max_length, reason), value in zip(_CHECKS, values, strict=True):
         if fullmatch is not None and (len(value) > max_length or not fullmatch(value)):
             return Verdict(reason, name)
-    reason = time_reason(float(event["created_at"]), arrival_epoch_s, cfg)
+    reason = time_reason(as_seconds(event["created_at"]), arrival_epoch_s, cfg)
     return Verdict(reason, "created_at") if reason else Verdict(None, None, event)
 
 

@@ -35,6 +35,7 @@ from eventlake.contract import (
     RECORD_TOO_LARGE,
     ContractConfig,
     derived_fields,
+    may_hold_long_number,
     passes_contract,
     split_event_name,
     validate_record,
@@ -88,7 +89,7 @@ def enrich(
     names the exact reason.
     """
     event = None
-    if len(raw) <= MAX_RECORD_BYTES:
+    if len(raw) <= MAX_RECORD_BYTES and not may_hold_long_number(raw):
         try:
             event = _loads(raw)
         except JSONDecodeError:

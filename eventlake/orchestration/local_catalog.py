@@ -27,7 +27,8 @@ EMPTY_EVENTS = (
     "NULL::VARCHAR AS event_type, NULL::DATE AS run_date WHERE false"
 )
 EMPTY_QUARANTINE = (
-    "SELECT NULL::VARCHAR AS raw_record, NULL::VARCHAR AS reason, NULL::VARCHAR AS reason_field, "
+    "SELECT NULL::VARCHAR AS raw_record, NULL::VARCHAR AS raw_record_base64, "
+    "NULL::VARCHAR AS reason, NULL::VARCHAR AS reason_field, "
     "NULL::VARCHAR AS source_key, NULL::TIMESTAMPTZ AS arrival_ts, NULL::DATE AS run_date WHERE false"
 )
 EMPTY_MANIFESTS = "SELECT NULL::VARCHAR AS run_date WHERE false"

@@ -69,6 +69,14 @@ def _complete_json_value(raw: Column) -> Column:
     return (F.size(as_array) == 1) & as_member[_CORRUPT].isNull()
 
 
+def is_valid_utf8(raw: Column) -> Column:
+    """The text's bytes are valid UTF-8. Spark keeps a line's bytes as read; turning them into
+    a Java string replaces malformed bytes (and UTF-8-encoded lone surrogates), so a round trip
+    differs exactly when the bytes are not valid UTF-8. Python's contract rejects such a record
+    as unparseable_json, and Parquet readers such as DuckDB reject such strings."""
+    return F.encode(raw, "UTF-8") == raw.cast("binary")
+
+
 def _time_reason(created_at: Column, arrival: Column, cfg: C.ContractConfig) -> Column:
     earliest = arrival - F.lit(cfg.max_event_age_s)
     latest = arrival + F.lit(cfg.max_future_skew_s)
@@ -166,6 +174,7 @@ def verdict_label(raw: Column, typed: Column, main_ok: Column, arrival: Column, 
     )
     return (
         F.when(F.octet_length(raw) > F.lit(C.MAX_RECORD_BYTES), F.lit(f"{C.RECORD_TOO_LARGE}|"))
+        .when(~is_valid_utf8(raw), F.lit(f"{C.UNPARSEABLE_JSON}|"))
         .when(main_ok, main_rules)
         .otherwise(fallback)
     )

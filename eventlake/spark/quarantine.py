@@ -9,9 +9,11 @@ from eventlake.contract import SYNTHETIC_DUPLICATE as SYNTHETIC_DUPLICATE_REASON
 from eventlake.layout import join_uri, quarantine_events_uri
 from eventlake.spark.classify import INVALID, SYNTHETIC_DUPLICATE
 from eventlake.spark.config import DayJobConfig
+from eventlake.spark.contract_columns import is_valid_utf8
 
 QUARANTINE_FILE_COLUMNS: tuple[str, ...] = (
     "raw_record",
+    "raw_record_base64",
     "reason_field",
     "source_key",
     "arrival_ts",
@@ -26,8 +28,15 @@ def quarantine_uri(config: DayJobConfig) -> str:
 
 def quarantine_rows(classified: DataFrame) -> DataFrame:
     is_synthetic = F.col("outcome") == F.lit(SYNTHETIC_DUPLICATE)
+    raw = F.col("raw_record")
+    valid_utf8 = is_valid_utf8(raw)
     return classified.where(F.col("outcome").isin(INVALID, SYNTHETIC_DUPLICATE)).select(
-        "raw_record",
+        # Parquet strings must be valid UTF-8: bytes that are not keep their exact form in
+        # raw_record_base64, and raw_record shows them with U+FFFD replacements.
+        F.when(valid_utf8, raw)
+        .otherwise(F.decode(F.encode(raw, "UTF-8"), "UTF-8"))
+        .alias("raw_record"),
+        F.when(~valid_utf8, F.base64(raw.cast("binary"))).alias("raw_record_base64"),
         F.when(is_synthetic, F.lit("event_uuid"))
         .otherwise(F.col("reason_field"))
         .alias("reason_field"),

@@ -42,6 +42,28 @@ def test_python_and_spark_agree_on_every_corpus_record(spark) -> None:
     assert not disagreements, "\n".join(disagreements)
 
 
+# Bytes no Python str can hold: Spark keeps a text line's bytes as read, whatever they are.
+NOT_UTF8 = [
+    b'{"event_uuid": "\xff\xfe"}',
+    b'{"event_uuid": "\xed\xa0\x80"}',  # a UTF-8-encoded lone surrogate
+    b'{"event_uuid": "\xc3"}',  # a truncated two-byte sequence
+]
+
+
+def test_records_that_are_not_utf8_are_unparseable_in_both_forms(spark) -> None:
+    from pyspark.sql import functions as F
+
+    from eventlake.spark.contract_columns import with_verdict
+
+    raws = [*NOT_UTF8, CASES[0][1][:-1].encode() + b', "note": "\xe2\x98"}']
+    df = spark.createDataFrame(
+        [(i, raw, ARRIVAL) for i, raw in enumerate(raws)], "i int, b binary, arrival_epoch_s double"
+    ).select("i", F.col("b").cast("string").alias("raw_record"), "arrival_epoch_s")
+    reasons = [r.reason for r in with_verdict(df).orderBy("i").collect()]
+    assert reasons == [C.UNPARSEABLE_JSON] * len(raws)
+    assert [C.validate_record(raw, ARRIVAL).reason for raw in raws] == reasons
+
+
 def test_config_bounds_reach_spark(spark) -> None:
     strict = C.ContractConfig(max_future_skew_s=0, max_event_age_s=60)
     raw = CASES[0][1]  # created 1000 s before arrival

@@ -75,6 +75,11 @@ def test_valid_event_gets_derived_fields_and_a_newline() -> None:
         (b'{"event_uuid": "truncated', "truncated JSON"),
         (orjson.dumps({"event_name": "a:b", "created_at": 1}), "missing event_uuid"),
         (b"x" * (contract.MAX_RECORD_BYTES + 1), "oversized record"),
+        (
+            orjson.dumps(make_event())[:-1] + b',"n":1.' + b"0" * 1000 + b"}",
+            "a number longer than Spark's JSON parser accepts",
+        ),
+        (orjson.dumps(make_event())[:-1] + b',"note":"\xff"}', "invalid UTF-8 inside a string"),
     ],
 )
 def test_bad_records_come_back_processing_failed_with_original_data(

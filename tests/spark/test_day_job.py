@@ -315,3 +315,29 @@ def test_a_day_with_only_readable_objects_lists_none_unreadable(spark, locations
     assert manifest["unreadable_objects"] == []
     assert manifest["counts"]["unreadable_objects"] == 0
     assert "find_unreadable" not in manifest["timings_s"]
+
+
+def test_records_that_are_not_utf8_are_quarantined_with_their_exact_bytes(spark, locations) -> None:
+    """Parquet strings must be valid UTF-8 (DuckDB and Athena reject the file otherwise):
+    such a record is quarantined as unparseable_json, shown with U+FFFD replacements, and
+    its exact bytes are kept in raw_record_base64."""
+    import base64
+    import gzip
+
+    import duckdb
+
+    good = event(1, "2026-11-24T00:30:00").encode()
+    not_utf8 = [good[:-1] + b', "note": "\xff\xfe"}', b'{"event_uuid": "\xed\xa0\x80"}']
+    key = firehose_object(locations.raw, "2026-11-24T01:00:00", [])
+    (locations.raw / key).write_bytes(gzip.compress(b"\n".join([good, *not_utf8]) + b"\n"))
+
+    manifest = run_day_job(spark, locations.config())
+
+    assert manifest["counts"]["written"] == 1
+    assert manifest["counts"]["invalid_by_reason"] == {"unparseable_json": 2}
+    files = str(locations.quarantine / "events" / "**" / "*.parquet")
+    rows = duckdb.sql(
+        f"SELECT raw_record, raw_record_base64 FROM read_parquet('{files}')"
+    ).fetchall()  # reading the strings at all proves they are valid UTF-8
+    assert sorted(base64.b64decode(b64) for _, b64 in rows) == sorted(not_utf8)
+    assert all("\ufffd" in text for text, _ in rows)
