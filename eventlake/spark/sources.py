@@ -19,7 +19,7 @@ from eventlake.layout import (
     run_window,
 )
 from eventlake.spark.config import DayJobConfig
-from eventlake.spark.contract_columns import JSON_OPTIONS
+from eventlake.spark.contract_columns import JSON_OPTIONS, is_valid_utf8
 from eventlake.spark.hadoop_fs import HadoopFS
 
 OWNED = "owned"
@@ -156,9 +156,12 @@ def decoded_error_line(line: Column) -> Column:
     """
     raw_data = F.get_json_object(line, "$.rawData")
     decoded = F.unbase64(raw_data).cast("string")
-    return F.when(
-        raw_data.isNotNull() & decoded.isNotNull(), F.regexp_replace(decoded, r"\s+$", "")
-    ).otherwise(line)
+    # Trailing whitespace is trimmed only from valid UTF-8: a regex would turn other bytes into
+    # U+FFFD first, and the contract must see (and the quarantine keep) the bytes as sent.
+    trimmed = F.when(is_valid_utf8(decoded), F.regexp_replace(decoded, r"\s+$", "")).otherwise(
+        decoded
+    )
+    return F.when(raw_data.isNotNull() & decoded.isNotNull(), trimmed).otherwise(line)
 
 
 def _is_json_object(piece: Column) -> Column:

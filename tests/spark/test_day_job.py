@@ -341,3 +341,25 @@ def test_records_that_are_not_utf8_are_quarantined_with_their_exact_bytes(spark,
     ).fetchall()  # reading the strings at all proves they are valid UTF-8
     assert sorted(base64.b64decode(b64) for _, b64 in rows) == sorted(not_utf8)
     assert all("\ufffd" in text for text, _ in rows)
+
+
+def test_an_error_prefix_record_that_is_not_utf8_keeps_its_exact_bytes(spark, locations) -> None:
+    """The transform sent it to Firehose's error prefix; the job must not 'repair' it into a
+    valid event by decoding it with replacement characters."""
+    import base64
+    import gzip
+    import json
+
+    raw = event(7, "2026-11-24T00:30:00").encode()[:-1] + b', "note": "\xff"}'
+    line = json.dumps(
+        {"errorCode": "Lambda.ProcessingFailed", "rawData": base64.b64encode(raw).decode()}
+    )
+    key = error_object(locations.raw, "2026-11-24T01:00:00", ["{}"])
+    (locations.raw / key).write_bytes(gzip.compress(line.encode() + b"\n"))
+
+    manifest = run_day_job(spark, locations.config())
+
+    assert manifest["counts"]["written"] == 0
+    assert manifest["counts"]["invalid_by_reason"] == {"unparseable_json": 1}
+    [row] = spark.read.parquet(str(locations.quarantine / "events")).collect()
+    assert base64.b64decode(row.raw_record_base64) == raw
