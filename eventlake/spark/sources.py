@@ -192,7 +192,9 @@ def record_pieces(line: Column) -> Column:
     whole = F.array(line)
     # Nested, so the split and the parse checks run only on lines that hold a boundary.
     split_if_objects = F.when(F.forall(pieces, _is_json_object), pieces).otherwise(whole)
-    has_boundary = may_hold_boundary(line) & line.rlike(_OBJECT_BOUNDARY)
+    # Splitting goes through a Java string, which would replace bytes that are not UTF-8: such
+    # a line stays whole, with its bytes, and the contract judges it.
+    has_boundary = may_hold_boundary(line) & line.rlike(_OBJECT_BOUNDARY) & is_valid_utf8(line)
     return F.when(has_boundary, split_if_objects).otherwise(whole)
 
 

@@ -85,6 +85,16 @@ def test_concatenated_objects_split_only_when_every_piece_is_an_object(
     assert pieces_of(spark, line) == expected
 
 
+def test_a_concatenated_line_that_is_not_utf8_stays_whole_with_its_bytes(spark) -> None:
+    from pyspark.sql import functions as F
+
+    line = b'{"a":1}{"b":"\xff"}'
+    df = spark.createDataFrame([(line,)], "b binary").select(F.col("b").cast("string").alias("l"))
+    pieces = df.select(F.explode(record_pieces(F.col("l"))).alias("p"))
+    [piece] = pieces.select(F.col("p").cast("binary").alias("p")).collect()
+    assert bytes(piece.p) == line
+
+
 def test_error_lines_decode_raw_data_and_keep_undecodable_lines_whole(spark) -> None:
     good = '{"rawData":"eyJhIjoxfQo=","errorCode":"x"}'  # base64 of {"a":1}\n
     no_data = '{"errorCode":"x"}'
