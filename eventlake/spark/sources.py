@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -122,6 +123,15 @@ LINE_SCHEMA = T.StructType(
 )
 
 
+_GLOB_CHARACTERS = re.compile(r"([\\\[\]{}*?])")
+
+
+def literal_paths(objects: list[RawObject]) -> list[str]:
+    """The objects' paths with glob characters escaped: Spark expands `[x]`, `{a,b}`, `*` and
+    `?` in the paths it reads, and a raw key may contain them."""
+    return [_GLOB_CHARACTERS.sub(r"\\\1", o.path) for o in objects]
+
+
 def objects_frame(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
     rows = [(o.input_name, o.key, o.arrival.astimezone(UTC), o.role, o.origin) for o in objects]
     return spark.createDataFrame(rows, OBJECT_SCHEMA)
@@ -135,7 +145,7 @@ def read_lines(spark: SparkSession, objects: list[RawObject]) -> DataFrame:
     """
     if not objects:
         return spark.createDataFrame([], LINE_SCHEMA)
-    lines = spark.read.text([o.path for o in objects]).select(
+    lines = spark.read.text(literal_paths(objects)).select(
         F.col("value").alias("line"),
         F.monotonically_increasing_id().alias("line_id"),
         F.input_file_name().alias("input_name"),
@@ -255,7 +265,7 @@ def _short_reason(text: str) -> str:
 def read_error(spark: SparkSession, objects: list[RawObject]) -> str | None:
     """None when Spark reads every line of these objects, else why it cannot."""
     try:
-        spark.read.text([o.path for o in objects]).count()
+        spark.read.text(literal_paths(objects)).count()
     except Exception as exc:
         if not is_unreadable_input_error(exc):
             raise

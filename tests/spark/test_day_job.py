@@ -24,6 +24,7 @@ from tests.spark.helpers import (
     make_locations,
     quarantine_rows,
     read_manifest,
+    write_object,
 )
 
 pytestmark = pytest.mark.spark
@@ -363,3 +364,23 @@ def test_an_error_prefix_record_that_is_not_utf8_keeps_its_exact_bytes(spark, lo
     assert manifest["counts"]["invalid_by_reason"] == {"unparseable_json": 1}
     [row] = spark.read.parquet(str(locations.quarantine / "events")).collect()
     assert base64.b64decode(row.raw_record_base64) == raw
+
+
+def test_raw_keys_with_glob_characters_spaces_and_unicode_are_read_literally(
+    spark, locations
+) -> None:
+    """Spark expands glob patterns in the paths it reads: `[x]`, `{a,b}`, `*` and `?` in a raw
+    key must not make the file vanish or fail the run."""
+    keys = [
+        write_object(
+            locations.raw, f"events/2026/11/24/10/{name}.gz", [event(i, "2026-11-24T09:00:00")]
+        )
+        for i, name in enumerate(["weird [x] {a,b} *?", "space %20 é+#", "back\\slash"], start=1)
+    ]
+
+    manifest = run_day_job(spark, locations.config())
+
+    per_object = {o["key"]: o["records"] for o in manifest["raw_objects"]["objects"]}
+    assert per_object == dict.fromkeys(keys, 1)
+    assert manifest["counts"]["written"] == 3
+    assert manifest["reconciliation"]["balanced"]
