@@ -3,7 +3,7 @@
 Every figure comes from three kinds of input, kept apart so a reader can check each one:
 - AWS service limits (`LIMITS`), as documented;
 - AWS list prices for us-east-1 (`PRICES`), each named and dated;
-- per-core rates measured on this project's own code (benchmarks/measured_rates.json), each
+- per-core rates measured on this project's own code (eventlake/measured_rates.json), each
   with its source; a few modelling assumptions (`ASSUMPTIONS`) are labelled as such.
 
 The plan is a nested dict (see `plan()`); `eventlake capacity` prints it as tables or JSON.
@@ -32,7 +32,8 @@ PARTITION_KEY_BYTES = 36  # the producer uses event_uuid (36 characters) as the 
 
 REGION = "us-east-1"
 PRICES_AS_OF = "2026-11-25"
-DEFAULT_RATES_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "measured_rates.json"
+# Package data, so an installed package plans from the same measured rates as a clone.
+DEFAULT_RATES_PATH = Path(__file__).resolve().parent / "measured_rates.json"
 
 
 @dataclass(frozen=True)
@@ -172,45 +173,49 @@ class Rate:
     source: str
 
 
-# Used only when benchmarks/measured_rates.json is absent (e.g. an installed wheel): a copy of
-# that file's values, so the two must be updated together.
-_COPY = "copy of benchmarks/measured_rates.json (2026-11-25)"
-FALLBACK_RATES: dict[str, Rate] = {
-    "glue_events_per_s_per_core": Rate(22_980, "events/s/core", f"bench_day_job 8M, {_COPY}"),
-    "transform_records_per_s_per_core": Rate(
-        163_514, "records/s/core", f"bench_transform, {_COPY}"
-    ),
-    "raw_gzip_ratio": Rate(0.318, "gzip bytes / JSON bytes", f"bench_generator, {_COPY}"),
-    "lake_bytes_per_raw_byte": Rate(0.398, "Parquet bytes / raw JSON bytes", f"run-day, {_COPY}"),
-    "transform_added_bytes": Rate(95, "bytes/record", f"transform.enrich, {_COPY}"),
-}
-
-REQUIRED_RATES = tuple(FALLBACK_RATES)
+REQUIRED_RATES: tuple[str, ...] = (
+    "glue_events_per_s_per_core",
+    "transform_records_per_s_per_core",
+    "raw_gzip_ratio",
+    "lake_bytes_per_raw_byte",
+    "transform_added_bytes",
+)
 
 
-def load_rates(path: str | Path | None = None) -> dict[str, Rate]:
-    """Rates from a measured_rates.json file (missing names fall back, visibly labelled)."""
+def _read_rates(target: Path) -> dict[str, Rate]:
     from eventlake.cli import UsageError
 
-    target = Path(path) if path else DEFAULT_RATES_PATH
     if not target.exists():
-        if path:
-            raise UsageError(f"rates file not found: {target}")
-        return dict(FALLBACK_RATES)
+        raise UsageError(f"rates file not found: {target}")
     try:
-        document = json.loads(target.read_text())
-        entries = document["rates"]
-        rates = {
+        entries = json.loads(target.read_text())["rates"]
+        return {
             name: Rate(float(e["value"]), str(e["unit"]), _source_text(e["source"]))
             for name, e in entries.items()
         }
     except (ValueError, KeyError, TypeError) as exc:
         raise UsageError(f"rates file {target} is not valid: {exc}") from exc
-    for name in REQUIRED_RATES:
-        rates.setdefault(name, FALLBACK_RATES[name])
-    bad = [n for n in REQUIRED_RATES if rates[n].value <= 0]
+
+
+def load_rates(path: str | Path | None = None) -> dict[str, Rate]:
+    """Rates from a measured_rates.json file. A rate the file lacks is the project's measured
+    one (eventlake/measured_rates.json), and its source says so."""
+    from eventlake.cli import UsageError
+
+    rates = _read_rates(DEFAULT_RATES_PATH)
+    if path is not None:
+        given = _read_rates(Path(path))
+        defaults = {
+            name: Rate(rate.value, rate.unit, f"project default, not in {path}: {rate.source}")
+            for name, rate in rates.items()
+            if name not in given
+        }
+        rates = {**given, **defaults}
+    bad = [n for n in REQUIRED_RATES if n not in rates or rates[n].value <= 0]
     if bad:
-        raise UsageError(f"rates file {target}: rates must be positive: {', '.join(bad)}")
+        raise UsageError(
+            f"rates file {path or DEFAULT_RATES_PATH}: rates must be positive: {', '.join(bad)}"
+        )
     return rates
 
 
@@ -793,7 +798,7 @@ def add_command(subparsers: argparse._SubParsersAction) -> None:
         "--event-bytes", type=int, required=True, help="average event size in bytes (JSON)"
     )
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
-    p.add_argument("--rates", help="measured rates file (default: benchmarks/measured_rates.json)")
+    p.add_argument("--rates", help="measured rates file (default: eventlake/measured_rates.json)")
     p.add_argument(
         "--buffer-mb", type=float, default=128.0, help="Firehose buffer size (1-128 MiB)"
     )

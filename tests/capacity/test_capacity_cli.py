@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -87,7 +88,9 @@ def test_missing_rates_fall_back_visibly(tmp_path):
     path = tmp_path / "rates.json"
     path.write_text(json.dumps({"rates": {}}))
     rates = cap.load_rates(path)
-    assert rates["glue_events_per_s_per_core"] == cap.FALLBACK_RATES["glue_events_per_s_per_core"]
+    measured = cap.load_rates()["glue_events_per_s_per_core"]
+    assert rates["glue_events_per_s_per_core"].value == measured.value
+    assert "project default" in rates["glue_events_per_s_per_core"].source
 
 
 @pytest.mark.parametrize(
@@ -111,7 +114,7 @@ def test_a_missing_rates_file_is_a_usage_error(tmp_path):
 
 
 def test_the_checked_in_rates_say_where_they_come_from():
-    assert cap.DEFAULT_RATES_PATH.exists(), "benchmarks/measured_rates.json is missing"
+    assert cap.DEFAULT_RATES_PATH.exists(), "eventlake/measured_rates.json is missing"
     document = json.loads(cap.DEFAULT_RATES_PATH.read_text())
     for name in cap.REQUIRED_RATES:
         entry = document["rates"][name]
@@ -122,12 +125,15 @@ def test_the_checked_in_rates_say_where_they_come_from():
             assert source.get(key), f"{name}: source lacks {key}"
 
 
-def test_the_built_in_fallback_matches_the_checked_in_rates():
-    document = json.loads(cap.DEFAULT_RATES_PATH.read_text())
-    for name, fallback in cap.FALLBACK_RATES.items():
-        assert fallback.value == document["rates"][name]["value"], (
-            f"{name}: FALLBACK_RATES is a copy of measured_rates.json; update both"
-        )
+def test_the_measured_rates_ship_with_the_package():
+    """An installed package plans from the same file as a clone: it is package data."""
+    import tomllib
+
+    package = Path(cap.__file__).parent
+    assert cap.DEFAULT_RATES_PATH.parent == package
+    pyproject = tomllib.loads((package.parent / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["eventlake"]
+    assert any(cap.DEFAULT_RATES_PATH.match(pattern) for pattern in patterns)
 
 
 def test_scale_doc_shows_what_the_planner_says_today():
