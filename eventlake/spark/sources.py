@@ -274,16 +274,20 @@ def read_error(spark: SparkSession, objects: list[RawObject]) -> str | None:
 
 
 def find_unreadable(spark: SparkSession, objects: list[RawObject]) -> list[tuple[RawObject, str]]:
-    """The objects Spark cannot read, each with the reason, found by bisection.
+    """Among objects that just failed to read together, the ones Spark cannot read, each with
+    the reason, found by bisection.
 
-    A group that reads cleanly is cleared whole, so k bad objects among n cost about
-    k * log2(n) reads of halving groups. A single object is read twice before it is
-    called unreadable, so one transient I/O error does not set it aside.
+    A half that reads cleanly is cleared whole, so k bad objects among n cost about
+    k * log2(n) reads of halving groups. An object is set aside only after failing alone
+    too, so one transient I/O error in a group read does not condemn it.
     """
-    if not objects or read_error(spark, objects) is None:
-        return []
-    if len(objects) == 1:
-        reason = read_error(spark, objects)
+    if len(objects) <= 1:
+        reason = read_error(spark, objects) if objects else None
         return [] if reason is None else [(objects[0], reason)]
     middle = len(objects) // 2
-    return find_unreadable(spark, objects[:middle]) + find_unreadable(spark, objects[middle:])
+    return [
+        bad
+        for half in (objects[:middle], objects[middle:])
+        if len(half) == 1 or read_error(spark, half) is not None
+        for bad in find_unreadable(spark, half)
+    ]
