@@ -516,15 +516,6 @@ def _figures(events: int, results: dict[str, Any]) -> list[dict[str, Any]]:
     spark, duck = results["sizes"][str(events)]["spark"], results["sizes"][str(events)]["duckdb"]
     size = f"{events / 1e6:g}M events" if events >= 1_000_000 else f"{events:,} events"
     baseline = f"DuckDB, same work ({CORES} threads)"
-    rate = figure(
-        f"Spark job, {size}: events/s",
-        spark["events_per_s"],
-        "events/s",
-        baseline,
-        duck["events_per_s"],
-    )
-    rate["target"] = f"value >= {TARGET_EVENTS_PER_S:,}"
-    rate["met"] = spark["events_per_s"] >= TARGET_EVENTS_PER_S
     return [
         figure(
             f"Spark job, {size}: seconds",
@@ -534,7 +525,14 @@ def _figures(events: int, results: dict[str, Any]) -> list[dict[str, Any]]:
             duck["job_s"],
             at_most=TARGET_RATIO,
         ),
-        rate,
+        figure(
+            f"Spark job, {size}: events/s",
+            spark["events_per_s"],
+            "events/s",
+            baseline,
+            duck["events_per_s"],
+            value_at_least=TARGET_EVENTS_PER_S,
+        ),
         figure(
             f"Spark job, {size}: peak RSS",
             spark["peak_rss_mb"],

@@ -109,6 +109,7 @@ def run(smoke: bool = False) -> dict[str, Any]:
                 handler_rate,
                 "bare Lambda loop: base64 in, orjson parse+serialize, base64 out, answer",
                 rate["bare_lambda_loop"],
+                value_at_least=TARGET_RECORDS_PER_S,
             ),
             vs(
                 "transform_event (the handler)",

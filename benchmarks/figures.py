@@ -18,14 +18,18 @@ def figure(
     baseline_unit: str | None = None,
     at_least: float | None = None,
     at_most: float | None = None,
+    value_at_least: float | None = None,
 ) -> dict[str, Any]:
-    """ratio = value / baseline_value; `at_least`/`at_most` is the issue's target for it."""
+    """ratio = value / baseline_value. The issue's target is `at_least`/`at_most` for the
+    ratio, or `value_at_least` for the value itself."""
     ratio = value / baseline_value
     target, met = None, None
     if at_least is not None:
         target, met = f">= {at_least:g}", ratio >= at_least
     elif at_most is not None:
         target, met = f"<= {at_most:g}", ratio <= at_most
+    elif value_at_least is not None:
+        target, met = f"value >= {value_at_least:,.0f}", value >= value_at_least
     return {
         "name": name,
         "value": value,

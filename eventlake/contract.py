@@ -131,12 +131,12 @@ class Verdict(NamedTuple):
 
 _FULLMATCH = {f.name: re.compile(f.pattern).fullmatch for f in REQUIRED_FIELDS if f.pattern}
 _STRING_TYPES = (str,)
-_NUMBER_TYPES = (int, float)  # exact types: bool is a subclass of int but not a number here
+NUMBER_TYPES = (int, float)  # exact types: bool is a subclass of int but not a number here
 # (name, accepted exact types, fullmatch or None, max length, format reason), from the table.
 _CHECKS = tuple(
     (
         f.name,
-        _STRING_TYPES if f.json_type == "string" else _NUMBER_TYPES,
+        _STRING_TYPES if f.json_type == "string" else NUMBER_TYPES,
         _FULLMATCH.get(f.name),
         f.max_length,
         f.format_reason,

@@ -32,6 +32,7 @@ from orjson import loads as _loads
 
 from eventlake.contract import (
     MAX_RECORD_BYTES,
+    NUMBER_TYPES,
     RECORD_TOO_LARGE,
     ContractConfig,
     derived_fields,
@@ -193,7 +194,7 @@ def transform_event(
             if raw is not None:
                 arrival_ms = record.get("approximateArrivalTimestamp")
                 arrival_s = (
-                    arrival_ms / 1000.0 if type(arrival_ms) in _NUMBER_TYPES else fallback_arrival_s
+                    arrival_ms / 1000.0 if type(arrival_ms) in NUMBER_TYPES else fallback_arrival_s
                 )
                 line, reason = enrich(raw, arrival_s, cfg)
         except Exception as exc:  # one bad record must never fail the batch
@@ -210,9 +211,6 @@ def transform_event(
         data = original if type(original) is str else ""
         out.append({"recordId": record_id, "result": PROCESSING_FAILED, "data": data})
     return result
-
-
-_NUMBER_TYPES = (int, float)  # exact types: a JSON true is not an arrival time
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
