@@ -29,15 +29,9 @@ HEAVY_TASKS = ("run_day_job", "quality_checks")
 
 
 def airflow_environment(home: Path, root: Path) -> dict[str, str]:
-    settings = {
-        "target": "local",
-        "start_date": "2026-11-01",
-        "raw_uri": str(root / "raw"),
-        "lake_uri": str(root / "lake"),
-        "quarantine_uri": str(root / "quarantine"),
-        "reports_uri": str(root / "reports"),
-        "catalog_path": str(root / "catalog.duckdb"),
-    }
+    from eventlake.demo import DemoPaths
+
+    settings = {**DemoPaths(root).settings(), "start_date": "2026-11-01"}
     return {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAG_FILE.parent),

@@ -61,6 +61,17 @@ class DemoPaths:
     def work(self) -> Path:
         return self.root / "work"
 
+    def settings(self) -> dict[str, str]:
+        """The [eventlake] Airflow settings of the local target on these folders."""
+        return {
+            "target": "local",
+            "raw_uri": layout.normalize_uri(str(self.raw)),
+            "lake_uri": layout.normalize_uri(str(self.lake)),
+            "quarantine_uri": layout.normalize_uri(str(self.quarantine)),
+            "reports_uri": layout.normalize_uri(str(self.reports)),
+            "catalog_path": str(self.catalog),
+        }
+
 
 def airflow_env(paths: DemoPaths, airflow_home: Path) -> dict[str, str]:
     """Environment for Airflow on the local target, shared by the demo and `make airflow`.
@@ -76,12 +87,7 @@ def airflow_env(paths: DemoPaths, airflow_home: Path) -> dict[str, str]:
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-            "AIRFLOW__EVENTLAKE__TARGET": "local",
-            "AIRFLOW__EVENTLAKE__RAW_URI": layout.normalize_uri(str(paths.raw)),
-            "AIRFLOW__EVENTLAKE__LAKE_URI": layout.normalize_uri(str(paths.lake)),
-            "AIRFLOW__EVENTLAKE__QUARANTINE_URI": layout.normalize_uri(str(paths.quarantine)),
-            "AIRFLOW__EVENTLAKE__REPORTS_URI": layout.normalize_uri(str(paths.reports)),
-            "AIRFLOW__EVENTLAKE__CATALOG_PATH": str(paths.catalog),
+            **{f"AIRFLOW__EVENTLAKE__{k.upper()}": v for k, v in paths.settings().items()},
             "SODA_CORE_TELEMETRY_ENABLED": "false",
             "AWS_ACCESS_KEY_ID": env.get("AWS_ACCESS_KEY_ID", "testing"),
             "AWS_SECRET_ACCESS_KEY": env.get("AWS_SECRET_ACCESS_KEY", "testing"),

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from eventlake.demo import DemoPaths
 from eventlake.generator import DaySpec, write_firehose_day
 from eventlake.layout import lake_events_uri, local_path, manifest_uri, soda_report_uri
 from tests.orchestration.conftest import load_dag_module
@@ -22,15 +23,7 @@ RUN_LOGICAL_DATE = datetime(2026, 11, 25, tzinfo=UTC)  # the midnight run that c
 
 
 def local_settings(root: Path) -> dict[str, str]:
-    return {
-        "target": "local",
-        "start_date": "2026-11-20",
-        "raw_uri": str(root / "raw"),
-        "lake_uri": str(root / "lake"),
-        "quarantine_uri": str(root / "quarantine"),
-        "reports_uri": str(root / "reports"),
-        "catalog_path": str(root / "catalog.duckdb"),
-    }
+    return {**DemoPaths(root).settings(), "start_date": "2026-11-20"}
 
 
 def task_states(dag_run) -> dict[str, str]:
