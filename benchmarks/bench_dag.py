@@ -29,7 +29,7 @@ HEAVY_TASKS = ("run_day_job", "quality_checks")
 
 
 def airflow_environment(home: Path, root: Path) -> dict[str, str]:
-    from eventlake.demo import DemoPaths
+    from eventlake.local.demo import DemoPaths
 
     settings = {**DemoPaths(root).settings(), "start_date": "2026-11-01"}
     return {
@@ -65,7 +65,7 @@ def run(smoke: bool) -> dict[str, Any]:
     try:
         from airflow.utils.db import resetdb
 
-        from eventlake.generator import DaySpec, write_firehose_day
+        from eventlake.tools.generator import DaySpec, write_firehose_day
 
         # 60 s buffers: with the default 300 s, a record arriving late in a buffer can be
         # created up to ~300.3 s after its object's key time, which the Soda time check

@@ -2,7 +2,7 @@
 
 Both engines do the whole job on the same raw objects: read gzip lines, split `{..}{..}`,
 decode error-prefix records, validate with the contract (the DuckDB form is SQL derived from
-the same tables in eventlake.contract), apply the window ownership, dedupe by event_uuid
+the same tables in eventlake.core.contract), apply the window ownership, dedupe by event_uuid
 (earliest arrival; natural vs synthetic), anti-join the lake lookback, write partitioned
 Parquet (staged, then published) and quarantine, and count everything in one aggregation.
 Each engine runs in its own process on 2 cores; peak memory is the RSS of that process tree
@@ -53,8 +53,8 @@ COMPARED_COUNTS = (
 
 def ensure_day(events: int) -> tuple[Path, dict[str, Any]]:
     """A generated day of `events` records (default fault mix), made once and cached."""
-    from eventlake.generator import DaySpec, truth_uri, write_firehose_day
-    from eventlake.layout import local_path, normalize_uri
+    from eventlake.core.layout import local_path, normalize_uri
+    from eventlake.tools.generator import DaySpec, truth_uri, write_firehose_day
 
     raw = CACHE / f"day-{events}"
     truth_file = local_path(truth_uri(normalize_uri(str(raw)), DAY))
@@ -70,29 +70,23 @@ def ensure_day(events: int) -> tuple[Path, dict[str, Any]]:
 
 def run_spark(raw: Path, out: Path, codec: str, driver_memory: str) -> dict[str, Any]:
     started = time.perf_counter()
-    from eventlake.spark.config import DayJobConfig
-    from eventlake.spark.job import run_day_job
-    from eventlake.spark.session import local_session
+    from eventlake.core.job_params import DayJobParams
+    from eventlake.dayjob.job import run_day_job
+    from eventlake.dayjob.session import local_session
 
     spark = local_session(driver_memory=driver_memory, cores=CORES)
     session_s = time.perf_counter() - started
-    config = DayJobConfig(
-        DAY, str(raw), str(out / "lake"), str(out / "quarantine"), str(out / "reports")
-    )
-    config = _with_codec(config, codec)
+    config = DayJobParams(
+        DAY, str(raw), str(out / "lake"), str(out / "quarantine"), str(out / "reports"),
+        parquet_codec=codec,
+    )  # fmt: skip
     job_started = time.perf_counter()
-    manifest = run_day_job(spark, config)
+    manifest = run_day_job(spark, config).to_dict()
     job_s = time.perf_counter() - job_started
     spark.stop()
     return _result(
         manifest["counts"], job_s, session_s, manifest["timings_s"], manifest["lake_partitions"]
     )
-
-
-def _with_codec(config: Any, codec: str) -> Any:
-    from dataclasses import replace
-
-    return replace(config, parquet_codec=codec)
 
 
 def _result(counts, job_s, startup_s, stages, partitions) -> dict[str, Any]:
@@ -114,10 +108,10 @@ def _result(counts, job_s, startup_s, stages, partitions) -> dict[str, Any]:
 def contract_verdict_sql(raw: str, arrival: str, cfg: Any) -> str:
     """The contract as one DuckDB CASE expression -> 'reason|field' or NULL (valid).
 
-    Built from eventlake.contract's tables, in its precedence order. `parts` holds the
+    Built from eventlake.core.contract's tables, in its precedence order. `parts` holds the
     required fields extracted in one parse (NULL when the text is not valid JSON).
     """
-    from eventlake import contract as C
+    from eventlake.core import contract as C
 
     def index(name: str) -> int:
         return C.REQUIRED_FIELD_NAMES.index(name) + 1
@@ -129,7 +123,7 @@ def contract_verdict_sql(raw: str, arrival: str, cfg: Any) -> str:
         return f"json_extract_string(parts[{index(name)}], '$')"
 
     arms = [
-        (f"strlen({raw}) > {C.MAX_RECORD_BYTES}", f"{C.RECORD_TOO_LARGE}|"),
+        (f"strlen({raw}) > {C.MAX_EVENT_BYTES}", f"{C.RECORD_TOO_LARGE}|"),
         ("parts IS NULL", f"{C.UNPARSEABLE_JSON}|"),
         (f"NOT starts_with(ltrim({raw}), '{{')", f"{C.NOT_A_JSON_OBJECT}|"),
     ]
@@ -167,19 +161,17 @@ def run_duckdb(raw: Path, out: Path, codec: str) -> dict[str, Any]:
     started = time.perf_counter()
     import duckdb
 
-    from eventlake import contract as C
-    from eventlake.spark.config import DayJobConfig
+    from eventlake.core import contract as C
+    from eventlake.core.job_params import DayJobParams
 
     con = duckdb.connect()
     con.execute(f"SET threads = {CORES}; SET TimeZone = 'UTC'; SET preserve_insertion_order = true")
     startup_s = time.perf_counter() - started
     job_started = time.perf_counter()
-    config = _with_codec(
-        DayJobConfig(
-            DAY, str(raw), str(out / "lake"), str(out / "quarantine"), str(out / "reports")
-        ),
-        codec,
-    )
+    config = DayJobParams(
+        DAY, str(raw), str(out / "lake"), str(out / "quarantine"), str(out / "reports"),
+        parquet_codec=codec,
+    )  # fmt: skip
     stages: dict[str, float] = {}
     tick = time.perf_counter()
     objects = list_objects_locally(config)
@@ -228,15 +220,15 @@ def run_duckdb(raw: Path, out: Path, codec: str) -> dict[str, Any]:
 
 
 def list_objects_locally(config: Any) -> list[dict[str, Any]]:
-    """The same window rules as the Spark job's listing (eventlake.spark.sources), on a folder."""
-    from eventlake.layout import (
+    """The same window rules as the Spark job's listing (eventlake.dayjob.sources), on a folder."""
+    from eventlake.core.layout import (
         firehose_error_prefix,
         firehose_prefix,
         local_path,
         render_prefix,
         run_window,
     )
-    from eventlake.spark.sources import OWNED, PEEKED, PROCESSING_FAILED, object_arrival
+    from eventlake.dayjob.sources import OWNED, PEEKED, PROCESSING_FAILED, object_arrival
 
     start, owned_end, read_end = run_window(config.run_date, config.grace)
     root = local_path(config.raw_uri)
@@ -283,7 +275,7 @@ def _objects_table(objects: list[dict[str, Any]]) -> Any:
 
 
 def lookback_paths_locally(config: Any) -> list[str]:
-    from eventlake.layout import lake_events_uri, local_path
+    from eventlake.core.layout import lake_events_uri, local_path
 
     events = local_path(lake_events_uri(config.lake_uri))
     first = config.run_date - timedelta(days=config.lookback_days)
@@ -297,7 +289,7 @@ def lookback_paths_locally(config: Any) -> list[str]:
 
 
 def _classify_sql(paths: list[str], lookback: list[str], config: Any, C: Any) -> str:
-    cfg = config.validation_contract()
+    cfg = config.contract.for_object_arrival()
     files = "[" + ", ".join(f"'{p}'" for p in paths) + "]"
     fields = "[" + ", ".join(f"'$.{n}'" for n in C.REQUIRED_FIELD_NAMES) + "]"
     derived = "{" + ", ".join(f'"{n}": null' for n in C.DERIVED_FIELDS) + "}"
@@ -404,7 +396,7 @@ def _counts_from_rows(rows: list[tuple]) -> dict[str, Any]:
 
 
 def _publish_locally(staging: Path, events: Path, run_date: date) -> list[dict[str, Any]]:
-    """The same protocol as eventlake.spark.lake.publish, with local renames."""
+    """The same protocol as eventlake.dayjob.lake.publish, with local renames."""
     run_dir = f"run_date={run_date}"
     for old in events.glob(f"event_date=*/event_type=*/{run_dir}"):
         shutil.rmtree(old)
@@ -553,8 +545,9 @@ def _notes(results: dict[str, Any]) -> str:
         f"Both engines match the generator's truth counts; local[{CORES}] Spark with "
         f"{results['spark_driver_memory']} driver memory, {results['codec']} Parquet. "
         + "; ".join(parts)
-        + ". read_validate_dedupe is gzip decompression, the JSON parse and the contract, "
-        "plus the uuid shuffle; docs/day-job.md explains what dominates and what was tried."
+        + ". read_validate is gzip decompression, the JSON parse, the contract and the cache "
+        "fill; dedupe is the uuid shuffle over the cache; "
+        "docs/day-job.md explains what dominates and what was tried."
     )
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 from figures import figure
 
-from eventlake import layout
-from eventlake.firehose_local import DeliveryConfig, FirehoseLocal
-from eventlake.kinesis_local import ensure_stream, local_kinesis
+from eventlake.core import layout
+from eventlake.local.firehose import DeliveryConfig, FirehoseLocal
+from eventlake.local.kinesis import ensure_stream, local_kinesis, read_all_records
 
 
 def events(count: int) -> list[bytes]:
@@ -47,17 +47,7 @@ def fill(client: Any, stream: str, count: int) -> None:
 def bare_drain(client: Any, stream: str, out: Path) -> tuple[float, int]:
     """The floor: GetRecords every shard to the end, gzip it all, write one file."""
     started = time.perf_counter()
-    lines: list[bytes] = []
-    for shard in client.list_shards(StreamName=stream)["Shards"]:
-        iterator = client.get_shard_iterator(
-            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            response = client.get_records(ShardIterator=iterator, Limit=10_000)
-            if not response["Records"]:
-                break
-            lines.extend(r["Data"] + b"\n" for r in response["Records"])
-            iterator = response.get("NextShardIterator")
+    lines = [r["Data"] + b"\n" for r in read_all_records(client, stream)]
     out.write_bytes(gzip.compress(b"".join(lines), compresslevel=6))
     return time.perf_counter() - started, len(lines)
 

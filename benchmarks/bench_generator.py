@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from figures import figure
 
-from eventlake.generator import DaySpec, FaultMix, iter_day_records, write_firehose_day
+from eventlake.tools.generator import DaySpec, FaultMix, iter_day_records, write_firehose_day
 
 DAY = date(2026, 11, 2)
 OBJECT_RECORDS = 5_000  # records per gzip member in the baseline, about one generator object

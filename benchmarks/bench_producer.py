@@ -13,8 +13,8 @@ from typing import Any
 import orjson
 from figures import figure
 
-from eventlake.kinesis_local import ensure_stream, local_kinesis
-from eventlake.producer import MAX_RECORDS_PER_CALL, Producer, ProducerConfig
+from eventlake.ingest.producer import MAX_RECORDS_PER_CALL, Producer, ProducerConfig
+from eventlake.local.kinesis import ensure_stream, local_kinesis
 
 TARGET_THROUGHPUT_RATIO = 0.9
 PACING_RATE = 1_000_000 / 3600  # the production target, ~278/s

@@ -28,9 +28,9 @@ from typing import Any
 import orjson
 from figures import figure
 
-from eventlake import contract as C
-from eventlake.generator import DaySpec, FaultMix, iter_day_records
-from eventlake.layout import lake_events_uri, local_path
+from eventlake.core import contract as C
+from eventlake.core.layout import lake_events_uri, local_path
+from eventlake.tools.generator import DaySpec, FaultMix, iter_day_records
 
 DAY = date(2026, 11, 2)
 

@@ -13,8 +13,8 @@ from typing import Any
 import orjson
 from figures import figure
 
-from eventlake.generator import make_event
-from eventlake.transform import transform_event
+from eventlake.ingest.transform import transform_event
+from eventlake.tools.generator import make_event
 
 TARGET_RECORDS_PER_S = 100_000
 TARGET_RATIO = 0.5

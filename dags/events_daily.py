@@ -9,9 +9,9 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, CronDataIntervalTimetable, chain
 
+from eventlake.orchestration import DAG_ID
 from eventlake.orchestration.settings import EventlakeSettings
 from eventlake.orchestration.tasks import (
-    DAG_ID,
     DOC_MD,
     SCHEDULE,
     build_tasks,

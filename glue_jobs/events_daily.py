@@ -1,40 +1,32 @@
 """AWS Glue 5.0 entry point of the nightly day job: arguments, session, one call into eventlake.
 
 In Glue it uses getResolvedOptions, GlueContext and Job.init/commit. Where `awsglue` is not
-installed (a laptop, CI, `spark-submit`), the same arguments run on a local SparkSession.
+installed (a laptop, CI, the local target), the same arguments run on a local SparkSession.
+The eventlake package (core + dayjob) comes from the job's --extra-py-files zip.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 
 
-def run_in_glue(argv: list[str]) -> dict:
+def run_in_glue(argv: list[str]) -> None:
     from awsglue.context import GlueContext
     from awsglue.job import Job
     from awsglue.utils import getResolvedOptions
     from pyspark.context import SparkContext
 
-    from eventlake.spark.config import config_from_arguments, glue_argument_names
-    from eventlake.spark.job import run_day_job
+    from eventlake.core.job_params import DayJobParams
+    from eventlake.dayjob.entry import run
 
-    args = getResolvedOptions(argv, ["JOB_NAME", *glue_argument_names(argv)])
+    # getResolvedOptions rejects a name it is asked for but not given: ask for those present.
+    present = [n.removeprefix("--") for n in DayJobParams.argument_names() if n in argv]
+    args = getResolvedOptions(argv, ["JOB_NAME", *present])
     glue_context = GlueContext(SparkContext.getOrCreate())
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
-    manifest = run_day_job(glue_context.spark_session, config_from_arguments(args))
+    run(glue_context.spark_session, DayJobParams.from_arguments(args))
     job.commit()
-    return manifest
-
-
-def run_locally(argv: list[str]) -> dict:
-    from eventlake.spark.config import config_from_arguments, parse_local_arguments
-    from eventlake.spark.job import run_day_job
-    from eventlake.spark.session import local_session
-
-    config = config_from_arguments(parse_local_arguments(argv[1:]))
-    return run_day_job(local_session(), config)
 
 
 def in_glue(argv: list[str]) -> bool:
@@ -47,8 +39,12 @@ def in_glue(argv: list[str]) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    manifest = run_in_glue(argv) if in_glue(argv) else run_locally(argv)
-    print(json.dumps({"run_date": manifest["run_date"], **manifest["counts"]}))
+    if in_glue(argv):
+        run_in_glue(argv)
+    else:
+        from eventlake.dayjob.entry import run_locally
+
+        run_locally(argv[1:])
     return 0
 
 

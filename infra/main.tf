@@ -9,9 +9,9 @@ locals {
   name_prefix = "${var.project}-${var.environment}"
   account_id  = data.aws_caller_identity.current.account_id
 
-  # The S3 layout is single-sourced with the Python code (eventlake.layout):
+  # The S3 layout is single-sourced with the Python code (eventlake.core.layout):
   # Firehose writes exactly where firehose-local, the generator and the Glue job look.
-  storage_layout = jsondecode(file("${path.module}/../eventlake/storage_layout.json"))
+  storage_layout = jsondecode(file("${path.module}/../eventlake/core/storage_layout.json"))
   glue_database  = coalesce(var.glue_database_name, local.storage_layout.glue.database)
   stream_name    = "${local.name_prefix}-events"
 

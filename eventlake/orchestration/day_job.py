@@ -18,27 +18,11 @@ from airflow.providers.amazon.aws.operators.glue import GlueJobOperator
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException
 
-from eventlake.orchestration.day import RUN_DATE_TEMPLATE, describe_day, parse_run_date
-from eventlake.orchestration.manifest import read_manifest, summarize_manifest
-from eventlake.orchestration.settings import EventlakeSettings
+from eventlake.core.manifest import Manifest
+from eventlake.orchestration.day import describe_day, parse_run_date
 
 ACTIVE_STATES = frozenset({"STARTING", "RUNNING", "WAITING"})
 MAX_PAGES_SEARCHED = 4  # get_job_runs lists newest first; an active run is among the recent ones
-
-
-def job_arguments(settings: EventlakeSettings, run_date: str = RUN_DATE_TEMPLATE) -> dict[str, str]:
-    """The script arguments of the day job (glue_jobs/events_daily.py), identical on both targets."""
-    return {
-        "--run_date": run_date,
-        "--raw_uri": settings.raw_uri,
-        "--lake_uri": settings.lake_uri,
-        "--quarantine_uri": settings.quarantine_uri,
-        "--reports_uri": settings.reports_uri,
-        "--grace_minutes": str(settings.grace_minutes),
-        "--lookback_days": str(settings.lookback_days),
-        "--max_future_skew_s": f"{settings.max_future_skew_s:g}",
-        "--max_event_age_days": f"{settings.max_event_age_days:g}",
-    }
 
 
 def find_active_run(glue_client: Any, job_name: str, run_date: str) -> tuple[str, str] | None:
@@ -64,10 +48,10 @@ MANIFEST_COUNTS_KEY = "manifest_counts"
 
 def log_manifest(log: Any, context: Any, reports_uri: str, run_date: str) -> dict[str, Any]:
     """Log the day's counts from the manifest and share them (XCom) with later tasks."""
-    manifest = read_manifest(reports_uri, parse_run_date(run_date))
-    for line in summarize_manifest(manifest):
+    manifest = Manifest.read(reports_uri, parse_run_date(run_date))
+    for line in manifest.summary_lines():
         log.info("%s", line)
-    counts = manifest.get("counts", {})
+    counts = manifest.to_dict()["counts"]
     context["ti"].xcom_push(key=MANIFEST_COUNTS_KEY, value=counts)
     return counts
 
@@ -123,7 +107,8 @@ def stream_command(
 
 
 class LocalDayJobOperator(BaseOperator):
-    """Runs glue_jobs/events_daily.py with this interpreter and the Glue job's arguments."""
+    """Runs the day job on local Spark with this interpreter and the Glue job's arguments:
+    `python -m eventlake.dayjob`, or the Glue shell itself when `script` is set."""
 
     template_fields: Sequence[str] = ("script_args",)
 
@@ -137,7 +122,8 @@ class LocalDayJobOperator(BaseOperator):
 
     def command(self) -> list[str]:
         flat = [part for name, value in self.script_args.items() for part in (name, value)]
-        return [sys.executable, self.script, *flat]
+        entry = [self.script] if self.script else ["-m", "eventlake.dayjob"]
+        return [sys.executable, *entry, *flat]
 
     def execute(self, context: Any) -> dict[str, Any]:
         run_date = self.script_args["--run_date"]

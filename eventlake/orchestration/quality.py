@@ -18,8 +18,8 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 import eventlake
-from eventlake import storage
-from eventlake.layout import soda_report_uri
+from eventlake.core import storage
+from eventlake.core.layout import soda_report_uri
 from eventlake.orchestration.day import describe_day, parse_run_date
 from eventlake.orchestration.day_job import stream_command
 from eventlake.orchestration.report_link import SodaReportLink, report_url
@@ -33,18 +33,15 @@ def scan_arguments(settings: EventlakeSettings, event_date: str) -> list[str]:
     return [
         "--target", settings.target,
         "--event_date", event_date,
-        "--lake_uri", settings.lake_uri,
-        "--reports_uri", settings.reports_uri,
+        "--lake_uri", settings.job.lake_uri,
+        "--reports_uri", settings.job.reports_uri,
         "--glue_database", settings.glue_database,
         "--athena_workgroup", settings.athena_workgroup,
         "--athena_output_uri", settings.athena_output_uri,
         "--region_name", settings.region_name,
-        "--max_future_skew_s", f"{settings.max_future_skew_s:g}",
-        "--max_event_age_days", f"{settings.max_event_age_days:g}",
-        "--volume_band", f"{settings.volume_band_low:g}", f"{settings.volume_band_high:g}",
-        "--volume_trailing_days", str(settings.volume_trailing_days),
-        "--freshness_hours", f"{settings.freshness_warn_hours:g}", f"{settings.freshness_fail_hours:g}",
-        "--quarantine_ratios", f"{settings.quarantine_warn_ratio:g}", f"{settings.quarantine_fail_ratio:g}",
+        "--max_future_skew_s", f"{settings.job.max_future_skew_s:g}",
+        "--max_event_age_days", f"{settings.job.max_event_age_days:g}",
+        *settings.quality.to_arguments(),
     ]  # fmt: skip
 
 
@@ -68,7 +65,7 @@ class QualityChecksOperator(BaseOperator):
         super().__init__(**kwargs)
         self.event_date = event_date
         self.settings = settings
-        self.reports_uri = settings.reports_uri
+        self.reports_uri = settings.job.reports_uri
         self.region_name = settings.region_name
 
     def command(self) -> list[str]:

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from airflow.sdk import BaseOperatorLink
 
-from eventlake.layout import is_s3, soda_report_uri, split_s3
+from eventlake.core.layout import is_s3, soda_report_uri, split_s3
 
 
 def report_url(reports_uri: str, event_date: str, region_name: str = "") -> str:

@@ -8,8 +8,8 @@ from typing import Any
 
 from airflow.sdk import BaseSensorOperator
 
-from eventlake import storage
-from eventlake.layout import day_start, firehose_prefix, hour_prefixes, join_uri
+from eventlake.core import storage
+from eventlake.core.layout import day_start, firehose_prefix, hour_prefixes, join_uri
 from eventlake.orchestration.day import describe_day, parse_run_date
 
 

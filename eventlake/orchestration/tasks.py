@@ -14,15 +14,14 @@ from typing import Any
 from airflow.sdk import BaseOperator
 
 from eventlake.orchestration.alerts import FailureAlert
-from eventlake.orchestration.catalog import LocalCatalogOperator, crawler_operator
 from eventlake.orchestration.day import RUN_DATE_TEMPLATE
-from eventlake.orchestration.day_job import DayGlueJobOperator, LocalDayJobOperator, job_arguments
+from eventlake.orchestration.day_job import DayGlueJobOperator, LocalDayJobOperator
 from eventlake.orchestration.publish import PublishEventsOperator, events_asset
 from eventlake.orchestration.quality import QualityChecksOperator
 from eventlake.orchestration.sensor import RawWindowSensor
 from eventlake.orchestration.settings import EventlakeSettings
+from eventlake.orchestration.update_catalog import LocalCatalogOperator, crawler_operator
 
-DAG_ID = "events_daily"
 SCHEDULE = "0 0 * * *"
 OWNER = "data-platform"
 TASK_ORDER = ("wait_for_raw_window", "run_day_job", "quality_checks", "update_catalog", "publish")
@@ -62,8 +61,8 @@ def _wait(settings: EventlakeSettings) -> BaseOperator:
     return RawWindowSensor(
         task_id="wait_for_raw_window",
         run_date=RUN_DATE_TEMPLATE,
-        raw_uri=settings.raw_uri,
-        grace_minutes=settings.grace_minutes,
+        raw_uri=settings.job.raw_uri,
+        grace_minutes=settings.job.grace_minutes,
         buffer_minutes=settings.firehose_buffer_minutes,
         poke_interval=300,
         timeout=WAIT_TIMEOUT.total_seconds(),  # then the task fails, and the callback alerts
@@ -77,8 +76,8 @@ def _day_job(settings: EventlakeSettings) -> BaseOperator:
     if settings.is_aws:
         return DayGlueJobOperator(
             job_name=settings.glue_job_name,
-            script_args=job_arguments(settings),
-            reports_uri=settings.reports_uri,
+            script_args=settings.job.to_arguments(RUN_DATE_TEMPLATE),
+            reports_uri=settings.job.reports_uri,
             aws_conn_id=settings.aws_conn_id,
             region_name=settings.region_name or None,
             deferrable=settings.deferrable,
@@ -93,8 +92,8 @@ def _day_job(settings: EventlakeSettings) -> BaseOperator:
         )
     return LocalDayJobOperator(
         script=settings.local_job_script,
-        script_args=job_arguments(settings),
-        reports_uri=settings.reports_uri,
+        script_args=settings.job.to_arguments(RUN_DATE_TEMPLATE),
+        reports_uri=settings.job.reports_uri,
         **common,
     )
 

@@ -21,12 +21,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from eventlake import contract as C
-from eventlake import storage
-from eventlake.layout import lake_events_uri, local_path, normalize_uri, soda_report_uri
-from eventlake.orchestration import manifest as M
+from eventlake.core import contract as C
+from eventlake.core import storage
+from eventlake.core.layout import lake_events_uri, local_path, normalize_uri, soda_report_uri
+from eventlake.core.manifest import Manifest, ManifestMissing
 from eventlake.quality import report as R
-from eventlake.quality.contract import (
+from eventlake.quality.soda_contract import (
     DayFacts,
     SqlSource,
     athena_source,
@@ -34,6 +34,7 @@ from eventlake.quality.contract import (
     contract_yaml,
     duckdb_source,
 )
+from eventlake.quality.thresholds import QualityThresholds
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 REPORT_FILES = ("scan.json", "scan.md", "contract.yml")
@@ -55,16 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max_event_age_days", type=float, default=C.DEFAULT_CONFIG.max_event_age_s / 86400
     )
-    p.add_argument(
-        "--volume_band", type=float, nargs=2, default=(0.5, 2.0), metavar=("LOW", "HIGH")
-    )
-    p.add_argument("--volume_trailing_days", type=int, default=7)
-    p.add_argument(
-        "--freshness_hours", type=float, nargs=2, default=(1.0, 3.0), metavar=("WARN", "FAIL")
-    )
-    p.add_argument(
-        "--quarantine_ratios", type=float, nargs=2, default=(0.01, 0.05), metavar=("WARN", "FAIL")
-    )
+    QualityThresholds.add_arguments(p)
     return p
 
 
@@ -72,12 +64,12 @@ def day_facts(args: argparse.Namespace, event_date: date) -> tuple[DayFacts, str
     """Thresholds from the arguments, reconciliation inputs from run D's manifest."""
     note = ""
     try:
-        manifest = M.read_manifest(args.reports_uri, event_date)
-        unaccounted = M.unaccounted_records(manifest)
-        written = M.rows_written_for(manifest, event_date)
-        ratio = M.quarantine_ratio(manifest)
-        unreadable = M.unreadable_objects(manifest)
-    except M.ManifestMissing as exc:
+        manifest = Manifest.read(args.reports_uri, event_date)
+        unaccounted = manifest.unaccounted_records
+        written = manifest.rows_written_for(event_date)
+        ratio = manifest.quarantine_ratio
+        unreadable = len(manifest.unreadable_objects)
+    except ManifestMissing as exc:
         note = f"{exc}: the reconciliation checks fail"
         unaccounted, written, ratio, unreadable = -1, -1, 0.0, 0
     facts = DayFacts(
@@ -87,10 +79,7 @@ def day_facts(args: argparse.Namespace, event_date: date) -> tuple[DayFacts, str
         quarantine_ratio=ratio,
         unreadable_objects=unreadable,
         contract=C.ContractConfig(args.max_future_skew_s, args.max_event_age_days * 86400.0),
-        volume_band=tuple(args.volume_band),
-        volume_trailing_days=args.volume_trailing_days,
-        freshness_hours=tuple(args.freshness_hours),
-        quarantine_ratios=tuple(args.quarantine_ratios),
+        thresholds=QualityThresholds.from_mapping(vars(args)),
     )
     return facts, note
 
@@ -188,7 +177,12 @@ def run_scan(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
         "dataset": source.dataset,
         "data_timestamp": facts.data_timestamp,
         "facts": {
-            **{k: v for k, v in asdict(facts).items() if k not in ("event_date", "contract")},
+            **{
+                k: v
+                for k, v in asdict(facts).items()
+                if k not in ("event_date", "contract", "thresholds")
+            },
+            **asdict(facts.thresholds),
             **({"note": note} if note else {}),
         },
     }

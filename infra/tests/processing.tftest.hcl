@@ -59,12 +59,12 @@ run "glue_job_gets_the_fixed_arguments" {
   }
 
   assert {
-    condition     = module.processing.crawler_target == "s3://${module.storage.bucket_names.lake}/${jsondecode(file("../eventlake/storage_layout.json")).lake.events_root}/"
+    condition     = module.processing.crawler_target == "s3://${module.storage.bucket_names.lake}/${jsondecode(file("../eventlake/core/storage_layout.json")).lake.events_root}/"
     error_message = "the crawler must read the lake's events prefix, got ${module.processing.crawler_target}"
   }
 
   assert {
-    condition     = module.processing.database_name == jsondecode(file("../eventlake/storage_layout.json")).glue.database
+    condition     = module.processing.database_name == jsondecode(file("../eventlake/core/storage_layout.json")).glue.database
     error_message = "the Glue database must default to storage_layout.json's glue.database"
   }
 

@@ -16,17 +16,17 @@ run "firehose_writes_where_the_glue_job_reads" {
   command = plan
 
   assert {
-    condition     = module.streaming.firehose_prefix == jsondecode(file("../eventlake/storage_layout.json")).raw.firehose_prefix
-    error_message = "Firehose prefix ${module.streaming.firehose_prefix} differs from eventlake/storage_layout.json: the Glue job and firehose-local would look elsewhere"
+    condition     = module.streaming.firehose_prefix == jsondecode(file("../eventlake/core/storage_layout.json")).raw.firehose_prefix
+    error_message = "Firehose prefix ${module.streaming.firehose_prefix} differs from eventlake/core/storage_layout.json: the Glue job and firehose-local would look elsewhere"
   }
 
   assert {
-    condition     = module.streaming.firehose_error_prefix == jsondecode(file("../eventlake/storage_layout.json")).raw.firehose_error_prefix
-    error_message = "Firehose error prefix ${module.streaming.firehose_error_prefix} differs from eventlake/storage_layout.json"
+    condition     = module.streaming.firehose_error_prefix == jsondecode(file("../eventlake/core/storage_layout.json")).raw.firehose_error_prefix
+    error_message = "Firehose error prefix ${module.streaming.firehose_error_prefix} differs from eventlake/core/storage_layout.json"
   }
 
   assert {
-    condition     = startswith(module.streaming.firehose_prefix, "${jsondecode(file("../eventlake/storage_layout.json")).raw.events_root}/")
+    condition     = startswith(module.streaming.firehose_prefix, "${jsondecode(file("../eventlake/core/storage_layout.json")).raw.events_root}/")
     error_message = "delivered records must sit under the raw events root"
   }
 }
@@ -207,8 +207,8 @@ run "transform_is_a_scanned_image_running_the_dockerfile_handler" {
   }
 
   assert {
-    condition     = jsonencode(one(aws_lambda_function.transform.image_config).command) == jsonencode(["eventlake.transform.lambda_handler"])
-    error_message = "the image command must be eventlake.transform.lambda_handler"
+    condition     = jsonencode(one(aws_lambda_function.transform.image_config).command) == jsonencode(["eventlake.ingest.transform.lambda_handler"])
+    error_message = "the image command must be eventlake.ingest.transform.lambda_handler"
   }
 
   assert {

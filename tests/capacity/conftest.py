@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eventlake.capacity import Rate
+from eventlake.tools.capacity import Rate
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from eventlake import capacity as cap
-from eventlake.capacity import PlanInput, plan
+from eventlake.tools import capacity as cap
+from eventlake.tools.capacity import PlanInput, plan
 
 
 def lines_by_item(result: dict) -> dict[str, dict]:

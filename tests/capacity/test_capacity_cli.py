@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from eventlake import capacity as cap
 from eventlake.cli import UsageError, main
+from eventlake.tools import capacity as cap
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -114,7 +114,7 @@ def test_a_missing_rates_file_is_a_usage_error(tmp_path):
 
 
 def test_the_checked_in_rates_say_where_they_come_from():
-    assert cap.DEFAULT_RATES_PATH.exists(), "eventlake/measured_rates.json is missing"
+    assert cap.DEFAULT_RATES_PATH.exists(), "eventlake/tools/measured_rates.json is missing"
     document = json.loads(cap.DEFAULT_RATES_PATH.read_text())
     for name in cap.REQUIRED_RATES:
         entry = document["rates"][name]
@@ -131,14 +131,14 @@ def test_the_measured_rates_ship_with_the_package():
 
     package = Path(cap.__file__).parent
     assert cap.DEFAULT_RATES_PATH.parent == package
-    pyproject = tomllib.loads((package.parent / "pyproject.toml").read_text())
-    patterns = pyproject["tool"]["setuptools"]["package-data"]["eventlake"]
+    pyproject = tomllib.loads((package.parents[1] / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["eventlake.tools"]
     assert any(cap.DEFAULT_RATES_PATH.match(pattern) for pattern in patterns)
 
 
 def test_scale_doc_shows_what_the_planner_says_today():
     """docs/scale.md quotes the planner at three loads; it must be regenerated when rates change."""
-    doc = (cap.DEFAULT_RATES_PATH.parents[1] / "docs" / "scale.md").read_text()
+    doc = (cap.DEFAULT_RATES_PATH.parents[2] / "docs" / "scale.md").read_text()
     [row] = [line for line in doc.splitlines() if line.startswith("| **total** |")]
     quoted = [float(cell.strip(" *").replace(",", "")) for cell in row.split("|")[3:6]]
     for eps, usd in zip((0.3, 300, 300_000), quoted, strict=True):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from eventlake import contract as C
+from eventlake.core import contract as C
 from tests.contract.corpus import ARRIVAL, CASES
 
 pytestmark = pytest.mark.spark
 
 
 def spark_verdicts(spark, raws: list[str], cfg: C.ContractConfig = C.DEFAULT_CONFIG) -> list[tuple]:
-    from eventlake.spark.contract_columns import with_verdict
+    from eventlake.dayjob.contract_columns import with_verdict
 
     df = spark.createDataFrame(
         [(i, raw, ARRIVAL) for i, raw in enumerate(raws)],
@@ -53,7 +53,7 @@ NOT_UTF8 = [
 def test_records_that_are_not_utf8_are_unparseable_in_both_forms(spark) -> None:
     from pyspark.sql import functions as F
 
-    from eventlake.spark.contract_columns import with_verdict
+    from eventlake.dayjob.contract_columns import with_verdict
 
     raws = [*NOT_UTF8, CASES[0][1][:-1].encode() + b', "note": "\xe2\x98"}']
     df = spark.createDataFrame(

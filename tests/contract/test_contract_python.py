@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from eventlake import contract as C
+from eventlake.core import contract as C
 from tests.contract.corpus import ARRIVAL, CASES, GOOD
 
 

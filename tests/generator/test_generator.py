@@ -10,9 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from eventlake import contract as C
-from eventlake import layout
-from eventlake.generator import DaySpec, FaultMix, day_truth, iter_day_records, write_firehose_day
+from eventlake.core import contract as C
+from eventlake.core import layout
+from eventlake.tools.generator import (
+    DaySpec,
+    FaultMix,
+    day_truth,
+    iter_day_records,
+    write_firehose_day,
+)
 
 DAY = date(2026, 11, 24)
 # The day job judges "future" against the object's first arrival widened by Firehose's

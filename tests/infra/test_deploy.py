@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from eventlake import cli
-from eventlake.deploy import DeployConfig, build_package_zip, image_tag, run_deploy
+from eventlake.tools.deploy import DeployConfig, build_package_zip, image_tag, run_deploy
 
 from .conftest import REGION
 
@@ -63,18 +63,20 @@ def test_deploy_uploads_glue_code_and_mwaa_files_to_their_keys(checkout, stack_o
     package = _zip_names(_object(SCRIPTS, "eventlake/eventlake.zip"))
     assert {
         "eventlake/__init__.py",
-        "eventlake/contract.py",
-        "eventlake/storage_layout.json",
+        "eventlake/core/contract.py",
+        "eventlake/core/storage_layout.json",
+        "eventlake/dayjob/job.py",
     } <= package
-    assert all(name.startswith("eventlake/") for name in package), (
-        "the Glue zip must hold the package only"
-    )
+    assert all(
+        name.startswith(("eventlake/core/", "eventlake/dayjob/", "eventlake/__init__"))
+        for name in package
+    ), "the Glue zip must hold eventlake.core and eventlake.dayjob only"
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in package)
 
     plugins = _zip_names(_object(MWAA, "plugins.zip"))
     assert "eventlake_links.py" in plugins, "plugins/ must sit at the root of plugins.zip"
-    assert "eventlake/contract.py" in plugins, (
-        "the DAG imports eventlake, so plugins.zip must carry it"
+    assert "eventlake/orchestration/tasks.py" in plugins, (
+        "the DAG imports eventlake.orchestration, so plugins.zip must carry it"
     )
 
     assert set(report.object_versions) == {"plugins.zip", "requirements.txt", "startup.sh"}
@@ -128,7 +130,7 @@ def test_dry_run_prints_every_step_and_changes_nothing(checkout, stack_outputs, 
         "$ terraform -chdir=infra init -input=false",
         f"$ terraform -chdir=infra apply -input=false -var-file=envs/prod.tfvars -var=lambda_image_tag={tag} -target=module.kms -target=module.storage",
         f"| docker login --username AWS --password-stdin {repository.split('/')[0]}",
-        f"$ docker build --platform linux/amd64 -f lambdas/firehose_transform/Dockerfile -t {repository}:{tag} .",
+        f"$ docker build --platform linux/amd64 -f lambdas/firehose_transform/Dockerfile -t {repository}:{tag} - < lambda build context (core + ingest)",
         f"$ docker push {repository}:{tag}",
         f"upload s3://{SCRIPTS}/eventlake/eventlake.zip",
         f"upload s3://{SCRIPTS}/glue_jobs/events_daily.py",
@@ -159,8 +161,10 @@ def test_image_tag_follows_the_package_content(checkout):
     assert image_tag(checkout) == before
     assert build_package_zip(checkout) == build_package_zip(checkout), "zips must be byte-stable"
 
-    (checkout / "eventlake" / "contract.py").write_text("# changed\n", encoding="utf-8")
+    (checkout / "eventlake" / "dayjob" / "job.py").write_text("# changed\n", encoding="utf-8")
+    assert image_tag(checkout) == before, "the image does not hold the day job"
 
+    (checkout / "eventlake" / "core" / "contract.py").write_text("# changed\n", encoding="utf-8")
     assert image_tag(checkout) != before
 
 
@@ -189,7 +193,7 @@ def test_missing_mwaa_requirements_is_a_clear_error(checkout, capsys):
 def _mwaa_stub(monkeypatch, status: str, plugins_version: str):
     from botocore.stub import Stubber
 
-    from eventlake import deploy
+    from eventlake.tools import deploy
 
     client = boto3.client(
         "mwaa", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
@@ -211,7 +215,7 @@ def _mwaa_stub(monkeypatch, status: str, plugins_version: str):
 
 
 def _run_mwaa_update(checkout: Path, versions: dict[str, str]) -> str:
-    from eventlake.deploy import DeployReport, step_mwaa_update
+    from eventlake.tools.deploy import DeployReport, step_mwaa_update
 
     report = DeployReport(object_versions=versions)
     cfg = DeployConfig(env="dev", repo_root=checkout)

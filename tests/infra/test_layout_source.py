@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from eventlake import layout
+from eventlake.core import layout
 
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from eventlake.kinesis_local import LocalKinesis, ensure_stream, start_threaded
+from eventlake.local.kinesis import LocalKinesis, ensure_stream, start_threaded
 
 
 @pytest.fixture(scope="session")
@@ -47,22 +47,6 @@ def make_records(count: int) -> list[bytes]:
 
 def uuids_of(records: list[bytes]) -> set[str]:
     return {orjson.loads(r)["event_uuid"] for r in records}
-
-
-def read_stream(client: Any, stream: str) -> list[dict[str, Any]]:
-    """Every record in every shard, from the beginning."""
-    found: list[dict[str, Any]] = []
-    for shard in client.list_shards(StreamName=stream)["Shards"]:
-        iterator = client.get_shard_iterator(
-            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            response = client.get_records(ShardIterator=iterator, Limit=10_000)
-            found.extend(response["Records"])
-            if not response["Records"]:
-                break
-            iterator = response.get("NextShardIterator")
-    return found
 
 
 class CompressedClock:

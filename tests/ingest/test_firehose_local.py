@@ -11,15 +11,15 @@ from pathlib import Path
 import orjson
 import pytest
 
-from eventlake import layout, storage
 from eventlake.cli import main as eventlake
-from eventlake.firehose_local import (
+from eventlake.core import layout, storage
+from eventlake.local.firehose import (
     DaySimulation,
     DeliveryConfig,
     FirehoseLocal,
     default_checkpoint_path,
 )
-from eventlake.kinesis_local import LocalKinesis
+from eventlake.local.kinesis import LocalKinesis
 
 from .conftest import make_event, make_records, uuids_of
 

@@ -16,17 +16,17 @@ import orjson
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from eventlake.kinesis_local import LocalKinesis, free_port
-from eventlake.producer import (
+from eventlake.ingest.producer import (
     MAX_BYTES_PER_CALL,
     MAX_RECORDS_PER_CALL,
     Producer,
     ProducerConfig,
-    Spool,
     partition_key,
 )
+from eventlake.ingest.spool import Spool
+from eventlake.local.kinesis import LocalKinesis, free_port, read_all_records
 
-from .conftest import CompressedClock, make_records, read_stream, uuids_of
+from .conftest import CompressedClock, make_records, uuids_of
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = "import sys; from eventlake.cli import main; sys.exit(main(sys.argv[1:]))"
@@ -105,7 +105,7 @@ class FaultyKinesis(RecordingKinesis):
 
 
 def stream_uuids(kinesis: LocalKinesis, stream: str) -> set[str]:
-    return uuids_of([r["Data"] for r in read_stream(kinesis.client(), stream)])
+    return uuids_of([r["Data"] for r in read_all_records(kinesis.client(), stream)])
 
 
 def test_batches_respect_kinesis_limits_and_keys_are_event_uuids(
@@ -144,7 +144,7 @@ def test_record_over_one_mib_is_rejected_to_a_file_not_dropped(
     entry = orjson.loads(line)
     assert entry["reason"].startswith("record_too_large")
     assert entry["pk"] == "huge"
-    assert "huge" not in {r["PartitionKey"] for r in read_stream(kinesis.client(), stream)}
+    assert "huge" not in {r["PartitionKey"] for r in read_all_records(kinesis.client(), stream)}
 
 
 def test_zero_loss_under_partial_failures_throttling_and_a_30s_outage(
@@ -223,7 +223,7 @@ def test_sigterm_mid_run_flushes_and_a_restart_delivers_the_rest(
     proc = run_producer(
         [*common, "--input", str(source), "--rate", "1000", "--summary-json", str(first)], cli_env
     )
-    wait_for(lambda: len(read_stream(kinesis.client(), stream)) > 0, 30, "the first records")
+    wait_for(lambda: len(read_all_records(kinesis.client(), stream)) > 0, 30, "the first records")
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0, proc.stderr.read().decode()
     read = summary(first)["read"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from eventlake.firehose_local import DaySimulation, load_replay_ledger
-from eventlake.producer import ReplayLedger
+from eventlake.local.firehose import DaySimulation
+from eventlake.local.replay import ReplayLedger, load_replay_ledger
 
 
 def test_same_bytes_sent_twice_keep_their_own_arrivals(tmp_path: Path) -> None:

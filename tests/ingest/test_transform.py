@@ -9,8 +9,8 @@ import time
 import orjson
 import pytest
 
-from eventlake import contract
-from eventlake.transform import (
+from eventlake.core import contract
+from eventlake.ingest.transform import (
     BAD_BASE64,
     OK,
     PROCESSING_FAILED,
@@ -74,7 +74,7 @@ def test_valid_event_gets_derived_fields_and_a_newline() -> None:
         (b'"just a string"', "a JSON string"),
         (b'{"event_uuid": "truncated', "truncated JSON"),
         (orjson.dumps({"event_name": "a:b", "created_at": 1}), "missing event_uuid"),
-        (b"x" * (contract.MAX_RECORD_BYTES + 1), "oversized record"),
+        (b"x" * (contract.MAX_EVENT_BYTES + 1), "oversized record"),
         (
             orjson.dumps(make_event())[:-1] + b',"n":1.' + b"0" * 1000 + b"}",
             "a number longer than Spark's JSON parser accepts",

@@ -11,9 +11,8 @@ import boto3
 import pytest
 import requests
 
-from eventlake import storage
-from eventlake.layout import manifest_uri
-from eventlake.orchestration.day_job import job_arguments
+from eventlake.core import storage
+from eventlake.core.layout import manifest_uri
 from eventlake.orchestration.settings import EventlakeSettings
 from tests.orchestration.conftest import load_dag_module
 
@@ -76,7 +75,8 @@ def aws(moto_server, monkeypatch, airflow_db):
         Targets={"S3Targets": [{"Path": f"s3://{BUCKET}/lake/events/"}]},
     )  # fmt: skip
     manifest = {"run_date": DAY.isoformat(), "counts": {"raw_records_in": 10, "written": 9, "quarantined": 1},
-                "reconciliation": {"raw_records_in": 10, "accounted": 10, "balanced": True}}  # fmt: skip
+                "reconciliation": {"raw_records_in": 10, "accounted": 10, "balanced": True,
+                                   "lake_rows_in_files": 9, "quarantine_rows_in_files": 1}}  # fmt: skip
     s3.put_object(
         Bucket=BUCKET,
         Key=manifest_uri(f"s3://{BUCKET}/reports", DAY).split(f"{BUCKET}/", 1)[1],
@@ -114,7 +114,7 @@ def test_glue_job_gets_the_days_script_arguments_and_the_crawler_runs(aws, monke
         "success",
     )
     (run,) = runs_for_day(aws)
-    expected = job_arguments(EventlakeSettings.from_mapping(aws_settings()), DAY.isoformat())
+    expected = EventlakeSettings.from_mapping(aws_settings()).job.to_arguments(DAY.isoformat())
     assert {k: v for k, v in run["Arguments"].items() if k in expected} == expected
     crawler = aws.get_crawler(Name=CRAWLER)["Crawler"]
     assert crawler["State"] == "READY"
@@ -124,7 +124,7 @@ def test_glue_job_gets_the_days_script_arguments_and_the_crawler_runs(aws, monke
 def test_a_retry_reattaches_to_the_run_still_in_progress(aws, moto_server, monkeypatch) -> None:
     set_transition(moto_server, "glue::job_run", {"progression": "manual", "times": 3})
     settings = EventlakeSettings.from_mapping(aws_settings())
-    first = aws.start_job_run(JobName=JOB, Arguments=job_arguments(settings, DAY.isoformat()))
+    first = aws.start_job_run(JobName=JOB, Arguments=settings.job.to_arguments(DAY.isoformat()))
     assert runs_for_day(aws)[0]["JobRunState"] in ("STARTING", "RUNNING")
     module = load_dag_module(monkeypatch, **aws_settings())
     dag_run = module.dag.test(logical_date=RUN_LOGICAL_DATE, mark_success_pattern=NOT_RUN_HERE)

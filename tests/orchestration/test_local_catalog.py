@@ -6,7 +6,7 @@ from datetime import date
 
 import duckdb
 
-from eventlake.orchestration.local_catalog import build_local_catalog
+from eventlake.orchestration.duckdb_catalog import build_local_catalog
 from tests.quality.conftest import DAY, TinyLake
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from eventlake.demo import DemoPaths
-from eventlake.generator import DaySpec, write_firehose_day
-from eventlake.layout import lake_events_uri, local_path, manifest_uri, soda_report_uri
+from eventlake.core.layout import lake_events_uri, local_path, manifest_uri, soda_report_uri
+from eventlake.local.demo import DemoPaths
+from eventlake.tools.generator import DaySpec, write_firehose_day
 from tests.orchestration.conftest import load_dag_module
 
 pytestmark = [pytest.mark.airflow, pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(600)]

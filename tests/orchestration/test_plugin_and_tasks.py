@@ -11,9 +11,9 @@ from types import SimpleNamespace
 import boto3
 import pytest
 
+from eventlake.core.manifest import Manifest
 from eventlake.orchestration.alerts import FailureAlert, failure_message
-from eventlake.orchestration.day_job import find_active_run, job_arguments
-from eventlake.orchestration.manifest import summarize_manifest
+from eventlake.orchestration.day_job import find_active_run
 from eventlake.orchestration.report_link import SodaReportLink, report_url
 from eventlake.orchestration.settings import EventlakeSettings
 from tests.orchestration.conftest import REPO
@@ -128,10 +128,11 @@ def test_only_an_active_run_of_the_same_day_is_reattached() -> None:
 
 
 def test_job_arguments_are_the_glue_scripts_fixed_cli() -> None:
-    args = job_arguments(EventlakeSettings(), "2026-11-24")
+    args = EventlakeSettings().job.to_arguments("2026-11-24")
     assert list(args) == [
         "--run_date", "--raw_uri", "--lake_uri", "--quarantine_uri", "--reports_uri",
         "--grace_minutes", "--lookback_days", "--max_future_skew_s", "--max_event_age_days",
+        "--parquet_codec", "--max_records_per_file",
     ]  # fmt: skip
     assert args["--run_date"] == "2026-11-24"
 
@@ -139,12 +140,16 @@ def test_job_arguments_are_the_glue_scripts_fixed_cli() -> None:
 def test_manifest_summary_shows_the_days_counts() -> None:
     manifest = {
         "run_date": "2026-11-24",
+        "raw_objects": {},
+        "lake_partitions": [],
+        "quarantine_partitions": [],
         "counts": {"raw_records_in": 100, "written": 90, "quarantined": 4, "invalid": 3, "synthetic_duplicates": 1,
                    "natural_duplicates": 5, "deferred": 1, "invalid_by_reason": {"bad_uuid": 3}},
         "late_events_by_partition": {"event_date=2026-11-23/event_type=app": 2},
-        "reconciliation": {"raw_records_in": 100, "accounted": 100, "balanced": True},
+        "reconciliation": {"raw_records_in": 100, "accounted": 100, "balanced": True,
+                           "lake_rows_in_files": 90, "quarantine_rows_in_files": 4},
     }  # fmt: skip
-    text = "\n".join(summarize_manifest(manifest))
+    text = "\n".join(Manifest.from_dict(manifest).summary_lines())
     assert "100 raw records in" in text
     assert "written to the lake: 90 (late events for earlier days: 2)" in text
     assert "bad_uuid=3" in text

@@ -16,13 +16,13 @@ def test_strings_from_airflow_config_become_typed_settings() -> None:
             "colour": "x",
         }
     )
-    assert (s.grace_minutes, s.deferrable, s.quarantine_fail_ratio) == (90, False, 0.1)
+    assert (s.job.grace_minutes, s.deferrable, s.quality.quarantine_fail_ratio) == (90, False, 0.1)
     assert s.extra == {"colour": "x"}
 
 
 def test_local_locations_are_normalised_to_file_uris() -> None:
     s = EventlakeSettings.from_mapping({"lake_uri": "/tmp/lake"})
-    assert s.lake_uri == "file:///tmp/lake"
+    assert s.job.lake_uri == "file:///tmp/lake"
     assert s.lake_table_uri == "file:///tmp/lake/events"
 
 
@@ -44,5 +44,5 @@ def test_airflow_env_variables_are_read_without_a_config_section(monkeypatch) ->
     monkeypatch.setenv("AIRFLOW__EVENTLAKE__GRACE_MINUTES", "45")
     monkeypatch.setenv("AIRFLOW__EVENTLAKE__SODA_PYTHON", "/usr/local/airflow/soda-venv/bin/python")
     s = EventlakeSettings.from_airflow_conf()
-    assert s.grace_minutes == 45
+    assert s.job.grace_minutes == 45
     assert s.scan_python == "/usr/local/airflow/soda-venv/bin/python"

@@ -26,7 +26,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from eventlake.generator import DaySpec, write_firehose_day
+from eventlake.tools.generator import DaySpec, write_firehose_day
 
 pytestmark = [pytest.mark.airflow, pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(240)]
 

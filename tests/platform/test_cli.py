@@ -7,6 +7,7 @@ import argparse
 import pytest
 
 from eventlake import cli
+from eventlake.cli import args as cli_args
 
 # Each command that takes a day, with the other arguments it requires.
 DATE_ARGUMENTS = [
@@ -42,5 +43,5 @@ def test_a_bad_day_is_a_one_line_usage_error(command, option, others, capsys) ->
 @pytest.mark.parametrize("text", ["0", "-3", "ten", "1.5"])
 def test_positive_int_rejects_what_is_not_a_count(text) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match=r"whole number|at least 1"):
-        cli.positive_int(text)
-    assert cli.positive_int("7") == 7
+        cli_args.positive_int(text)
+    assert cli_args.positive_int("7") == 7

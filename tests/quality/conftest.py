@@ -13,8 +13,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from eventlake.contract import created_datetime, split_event_name
-from eventlake.layout import lake_events_uri, local_path, manifest_uri
+from eventlake.core.contract import created_datetime, split_event_name
+from eventlake.core.layout import lake_events_uri, local_path, manifest_uri
+from eventlake.core.manifest import (
+    Counts,
+    Manifest,
+    PartitionEntry,
+    RawObjects,
+    Reconciliation,
+    UnreadableObject,
+)
 
 DAY = date(2026, 11, 24)
 
@@ -79,32 +87,44 @@ class TinyLake:
         unreadable_keys: tuple[str, ...] = (),
     ) -> None:
         raw_in = raw_in if raw_in is not None else written_for_day + quarantined
-        doc = {
-            "run_date": run_date.isoformat(),
-            "counts": {
-                "raw_records_in": raw_in,
-                "written": written_for_day,
-                "quarantined": quarantined,
-            },
-            "lake_partitions": [
-                {
-                    "partition": f"event_date={run_date.isoformat()}/event_type=page",
-                    "rows": written_for_day,
-                }
-            ],
-            "reconciliation": {
-                "raw_records_in": raw_in,
-                "accounted": raw_in if accounted is None else accounted,
-                "balanced": accounted in (None, raw_in),
-            },
-            "unreadable_objects": [
-                {"key": key, "reason": "java.io.EOFException", "copied_to": f"q/{key}"}
+        accounted = raw_in if accounted is None else accounted
+        partition = f"event_date={run_date.isoformat()}/event_type=page"
+        manifest = Manifest(
+            run_date=run_date,
+            started_at="",
+            finished_at="",
+            window={},
+            config={},
+            raw_objects=RawObjects(),
+            counts=Counts(raw_records_in=raw_in, written=written_for_day, quarantined=quarantined),
+            late_events_by_partition={},
+            future_events_by_partition={},
+            lake_partitions=[PartitionEntry(partition, 1, 1, written_for_day)],
+            quarantine_partitions=[],
+            reconciliation=Reconciliation(
+                raw_records_in=raw_in,
+                accounted=accounted,
+                lake_rows_in_files=written_for_day,
+                quarantine_rows_in_files=quarantined,
+                balanced=accounted == raw_in,
+            ),
+            unreadable_objects=[
+                UnreadableObject(
+                    key,
+                    1,
+                    "",
+                    "owned",
+                    "firehose",
+                    "object_name",
+                    "java.io.EOFException",
+                    f"q/{key}",
+                )
                 for key in unreadable_keys
             ],
-        }
+        )
         path = local_path(manifest_uri(self.reports_uri, run_date))
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(doc))
+        path.write_text(manifest.to_json())
 
     def good_day(self, day: date = DAY, n: int = 200) -> list[dict[str, Any]]:
         rows = [lake_row(t) for t in spread_over_day(day, n)]

@@ -1,4 +1,4 @@
-"""The Soda contract is derived from eventlake.contract: change a rule there, it changes here."""
+"""The Soda contract is derived from eventlake.core.contract: change a rule there, it changes here."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from eventlake import contract as C
-from eventlake.quality.contract import (
+from eventlake.core import contract as C
+from eventlake.quality.soda_contract import (
     DayFacts,
     athena_source,
     build_contract,

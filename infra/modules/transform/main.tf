@@ -43,7 +43,7 @@ variable "log_retention_days" {
 locals {
   function_name = "${var.name_prefix}-firehose-transform"
   # Must match CMD in lambdas/firehose_transform/Dockerfile.
-  handler = "eventlake.transform.lambda_handler"
+  handler = "eventlake.ingest.transform.lambda_handler"
 
   function_policy = {
     Version = "2012-10-17"

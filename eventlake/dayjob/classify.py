@@ -1,0 +1,157 @@
+"""Give every raw record of run D exactly one outcome: written, invalid, duplicate or deferred.
+
+The dedupe shuffles only uuids: a uuid with one copy in the day and none in the lake (nearly
+all of them) needs no decision. Only the copies of contested uuids are ranked by arrival,
+and their outcomes are joined back to the records by (line_id, piece).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from eventlake.core.contract import DERIVED_FIELDS
+from eventlake.dayjob.contract_columns import JSON_OPTIONS
+from eventlake.dayjob.sources import OWNED, PEEKED
+
+WRITTEN = "written"
+INVALID = "invalid"
+NATURAL_DUPLICATE = "natural_duplicate"
+SYNTHETIC_DUPLICATE = "synthetic_duplicate"
+DUPLICATE_IN_LAKE = "duplicate_in_lake"
+DEFERRED = "deferred"
+BLANK = "blank"  # not a record: a blank line, counted on its own
+RECORD_OUTCOMES: tuple[str, ...] = (
+    WRITTEN,
+    INVALID,
+    NATURAL_DUPLICATE,
+    SYNTHETIC_DUPLICATE,
+    DUPLICATE_IN_LAKE,
+    DEFERRED,
+)
+# Earliest arrival first; source key and position in the file make the order total.
+ARRIVAL_ORDER: tuple[str, ...] = ("arrival_ts", "source_key", "line_id", "piece")
+# Above this many contested copies (duplicates, or uuids already in the lake) the outcomes
+# are joined back with a shuffle instead of a broadcast.
+BROADCAST_MAX_DECISIONS = 1_000_000
+
+
+def with_ownership(records: DataFrame, run_date: date) -> DataFrame:
+    """`belongs`: the record is run D's. Every record of an owned object is; a record of a
+    peeked (grace) object is only if it is valid and created on or before D."""
+    valid = F.col("reason").isNull()
+    peeked_but_ours = (
+        (F.col("role") == F.lit(PEEKED)) & valid & (F.col("event_date") <= F.lit(run_date))
+    )
+    owned = F.coalesce(F.col("role") == F.lit(OWNED), F.lit(False))
+    return records.withColumn("belongs", owned | F.coalesce(peeked_but_ours, F.lit(False)))
+
+
+def is_dedupe_candidate() -> Column:
+    return ~F.col("is_blank") & F.col("belongs") & F.col("reason").isNull()
+
+
+def canonical_payload(raw: Column) -> Column:
+    """The event with the derived fields removed and keys sorted, as text.
+
+    Copies that passed through the transform Lambda carry derived fields and may be
+    re-serialised; a copy from Firehose's error prefix is the producer's original text.
+    Both are the same event when this canonical form matches.
+    """
+    as_map = F.from_json(raw, "map<string,string>", JSON_OPTIONS)
+    derived = [F.lit(name) for name in DERIVED_FIELDS]
+    kept = F.map_filter(as_map, lambda k, _: ~k.isin(*derived))
+    return F.to_json(F.array_sort(F.map_entries(kept)))
+
+
+def same_payload(raw: Column, first_raw: Column) -> Column:
+    return (raw == first_raw) | (canonical_payload(raw) == canonical_payload(first_raw))
+
+
+def contested_uuids(candidates: DataFrame, lake_uuids: DataFrame | None) -> DataFrame:
+    """The uuids that need a decision: more than one copy in the day, or already in the lake.
+
+    Only the uuid column is shuffled, so the full records never move for the dedupe.
+    """
+    day = candidates.select("event_uuid", F.lit(0).alias("from_lake"))
+    if lake_uuids is not None:
+        day = day.unionByName(lake_uuids.select("event_uuid", F.lit(1).alias("from_lake")))
+    copies = F.count(F.when(F.col("from_lake") == 0, F.lit(1)))
+    return (
+        day.groupBy("event_uuid")
+        .agg(copies.alias("copies"), F.max("from_lake").alias("in_lake"))
+        .where((F.col("copies") > 1) | ((F.col("copies") == 1) & (F.col("in_lake") == 1)))
+    )
+
+
+def contested_outcomes(
+    candidates: DataFrame, contested: DataFrame, broadcast: bool = False
+) -> DataFrame:
+    """(line_id, piece, decided) for every copy of a contested uuid: the earliest arrival is
+    written (or a duplicate of the lake); later copies are natural or synthetic duplicates.
+
+    With `broadcast` (the contested uuids are few) only the contested copies are shuffled for
+    the ranking; otherwise every candidate record is shuffled for the join.
+    """
+    rows = candidates.join(F.broadcast(contested) if broadcast else contested, "event_uuid")
+    window = Window.partitionBy("event_uuid").orderBy(*ARRIVAL_ORDER)
+    ranked = rows.select(
+        "line_id",
+        "piece",
+        "raw_record",
+        "in_lake",
+        F.row_number().over(window).alias("day_rank"),
+        F.first("raw_record").over(window).alias("first_raw"),
+    )
+    duplicate = F.when(
+        same_payload(F.col("raw_record"), F.col("first_raw")), F.lit(NATURAL_DUPLICATE)
+    ).otherwise(F.lit(SYNTHETIC_DUPLICATE))
+    decided = (
+        F.when(F.col("day_rank") > 1, duplicate)
+        .when(F.col("in_lake") == 1, F.lit(DUPLICATE_IN_LAKE))
+        .otherwise(F.lit(WRITTEN))
+    )
+    return ranked.select("line_id", "piece", decided.alias("decided"))
+
+
+def with_outcome(records: DataFrame, decided: DataFrame, broadcast: bool) -> DataFrame:
+    """Add `outcome` to every row; `decided` holds the contested copies' outcomes."""
+    decisions = F.broadcast(decided) if broadcast else decided
+    joined = records.join(decisions, ["line_id", "piece"], "left")
+    outcome = (
+        F.when(F.col("is_blank"), F.lit(BLANK))
+        .when(~F.col("belongs"), F.lit(DEFERRED))
+        .when(F.col("reason").isNotNull(), F.lit(INVALID))
+        .otherwise(F.coalesce(F.col("decided"), F.lit(WRITTEN)))
+    )
+    return joined.withColumn("outcome", outcome).drop("decided")
+
+
+@contextmanager
+def classify(records: DataFrame, lake_uuids: DataFrame | None) -> Iterator[DataFrame]:
+    """`records` (after with_verdict, with_partition_fields, with_ownership) with an `outcome`
+    on every row, valid inside the `with` block.
+
+    `records` is read three times (uuid counts, contested copies, final join): persist it.
+    Counting the contested uuids first lets their copies be ranked with a broadcast when they
+    are few (nearly always), instead of shuffling every record.
+    """
+    candidates = records.where(is_dedupe_candidate())
+    contested = contested_uuids(candidates, lake_uuids).persist(StorageLevel.MEMORY_AND_DISK)
+    decided = None
+    try:
+        few = contested.count() <= BROADCAST_MAX_DECISIONS
+        decided = contested_outcomes(candidates, contested, broadcast=few)
+        decided = decided.persist(StorageLevel.MEMORY_AND_DISK)
+        decisions = decided.count()
+        contested.unpersist()
+        yield with_outcome(records, decided, broadcast=decisions <= BROADCAST_MAX_DECISIONS)
+    finally:
+        if decided is not None:
+            decided.unpersist()
+        contested.unpersist()

@@ -1,0 +1,151 @@
+"""The lake side of run D: the lookback read for dedupe, the staged write and the publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from eventlake.core.job_params import DayJobParams
+from eventlake.core.layout import RunLocations, join_uri, run_date_of
+from eventlake.dayjob.classify import WRITTEN
+from eventlake.dayjob.contract_columns import with_display_fields
+from eventlake.dayjob.hadoop_fs import HadoopFS
+
+LAKE_FILE_COLUMNS: tuple[str, ...] = (
+    "event_uuid",
+    "event_name",
+    "created_at",
+    "created_datetime",
+    "event_subtype",
+    "payload",
+    "source_key",
+    "arrival_ts",
+)
+# Directory levels; run_date is added by the publish step, not by the Spark writer.
+LAKE_PARTITION_COLUMNS: tuple[str, ...] = ("event_date", "event_type")
+
+
+@dataclass(frozen=True)
+class OutputPartition:
+    """One directory written by the run, with what the files in it hold."""
+
+    name: str  # e.g. event_date=2026-11-24/event_type=payment
+    files: int
+    bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"partition": self.name, "files": self.files, "bytes": self.bytes}
+
+
+def lookback_dates(params: DayJobParams) -> list[date]:
+    first = params.run_date - timedelta(days=params.lookback_days)
+    return [first + timedelta(days=i) for i in range(params.lookback_days + 2)]  # ... D, D+1
+
+
+def lookback_dirs(fs: HadoopFS, params: DayJobParams) -> list[str]:
+    """The lake directories written by earlier runs (run_date < D) for the lookback dates.
+
+    Never run D's own earlier output (a rerun must not see itself) and never a later run's.
+    """
+    dates = ",".join(d.isoformat() for d in lookback_dates(params))
+    pattern = join_uri(
+        params.locations.lake_events, f"event_date={{{dates}}}/event_type=*/run_date=*"
+    )
+    earlier = []
+    for directory in fs.glob_dirs(pattern):
+        written_by = run_date_of(directory)
+        if written_by is not None and written_by < params.run_date:
+            earlier.append(directory)
+    return earlier
+
+
+def lake_uuids(spark: SparkSession, directories: list[str]) -> DataFrame | None:
+    """event_uuid of the given lake directories (one column read), or None if there are none."""
+    if not directories:
+        return None
+    return spark.read.schema("event_uuid string").parquet(*directories)
+
+
+def lake_rows(classified: DataFrame) -> DataFrame:
+    """The rows run D writes to the lake, with the lake's columns.
+
+    created_datetime and event_subtype are derived here, for the written rows only.
+    """
+    written = with_display_fields(classified.where(F.col("outcome") == F.lit(WRITTEN)))
+    return written.select(
+        *[
+            F.col("raw_record").alias("payload") if c == "payload" else F.col(c)
+            for c in LAKE_FILE_COLUMNS
+        ],
+        *LAKE_PARTITION_COLUMNS,
+    )
+
+
+def write_staging(classified: DataFrame, params: DayJobParams, shuffle_partitions: int) -> None:
+    """Write run D's lake rows under the staging folder, a few files per partition.
+
+    Repartitioning by the partition columns puts each (event_date, event_type) in one task,
+    so it gets one file (more only above max_records_per_file).
+    """
+    rows = lake_rows(classified).repartition(shuffle_partitions, *LAKE_PARTITION_COLUMNS)
+    (
+        rows.write.mode("overwrite")
+        .option("compression", params.parquet_codec)
+        .option("maxRecordsPerFile", params.max_records_per_file)
+        .partitionBy(*LAKE_PARTITION_COLUMNS)
+        .parquet(params.locations.staging)
+    )
+
+
+def output_partitions(fs: HadoopFS, root: str) -> list[OutputPartition]:
+    """Files and bytes per partition directory below `root` (Parquet files only)."""
+    totals: dict[str, list[int]] = {}
+    for entry in fs.list_files(root):
+        if not entry.relative.endswith(".parquet"):
+            continue
+        name = entry.relative.rsplit("/", 1)[0]
+        files_bytes = totals.setdefault(name, [0, 0])
+        files_bytes[0] += 1
+        files_bytes[1] += entry.size
+    return [OutputPartition(name, f, b) for name, (f, b) in sorted(totals.items())]
+
+
+def staged_row_counts(spark: SparkSession, where: RunLocations) -> dict[str, int]:
+    """Rows per staged partition, as the Parquet files hold them (an independent count)."""
+    staged = spark.read.parquet(where.staging)
+    if not set(LAKE_PARTITION_COLUMNS) <= set(staged.columns):
+        return {}
+    counts = staged.groupBy(*LAKE_PARTITION_COLUMNS).count().collect()
+    return {f"event_date={r.event_date}/event_type={r.event_type}": r["count"] for r in counts}
+
+
+def publish(fs: HadoopFS, where: RunLocations) -> list[str]:
+    """Replace exactly run D's file sets in the lake with the staged ones.
+
+    1. delete every {events}/event_date=*/event_type=*/run_date=D directory;
+    2. move each staged event_date=X/event_type=Y directory to .../run_date=D;
+    3. remove the staging folder.
+    A crash anywhere in between is repaired by rerunning D: earlier runs' data is never
+    touched, and run D's dedupe never reads run D's own directories.
+    """
+    for old in fs.glob_dirs(where.lake_run_dirs):
+        fs.delete(old)
+        _remove_empty_parents(fs, old)
+    published = []
+    for partition in output_partitions(fs, where.staging):
+        target = where.lake_run_dir(partition.name)
+        fs.move_dir(join_uri(where.staging, partition.name), target)
+        published.append(target)
+    fs.delete(where.staging)
+    fs.delete_if_empty(where.staging_root)
+    return published
+
+
+def _remove_empty_parents(fs: HadoopFS, directory: str) -> None:
+    type_dir = directory.rstrip("/").rsplit("/", 1)[0]
+    if fs.delete_if_empty(type_dir):
+        fs.delete_if_empty(type_dir.rsplit("/", 1)[0])
