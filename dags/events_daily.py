@@ -37,7 +37,7 @@ with DAG(
     chain(
         tasks.wait_for_raw_window,
         tasks.run_day_job,
+        tasks.register_partitions,
         tasks.quality_checks,
-        tasks.update_catalog,
         tasks.publish,
     )

@@ -21,11 +21,13 @@ def run_in_glue(argv: list[str]) -> None:
 
     # getResolvedOptions rejects a name it is asked for but not given: ask for those present.
     present = [n.removeprefix("--") for n in DayJobParams.argument_names() if n in argv]
-    args = getResolvedOptions(argv, ["JOB_NAME", *present])
+    args = getResolvedOptions(argv, ["JOB_NAME", "JOB_RUN_ID", *present])
     glue_context = GlueContext(SparkContext.getOrCreate())
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
-    run(glue_context.spark_session, DayJobParams.from_arguments(args))
+    # Glue injects JOB_RUN_ID; the manifest carries it, so the DAG can tell it is this run's.
+    params = DayJobParams.from_arguments({**args, "job_run_id": args["JOB_RUN_ID"]})
+    run(glue_context.spark_session, params)
     job.commit()
 
 

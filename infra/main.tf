@@ -1,5 +1,5 @@
 # eventlake on AWS: producer -> Kinesis -> Firehose (+ transform Lambda) -> S3 raw ->
-# nightly MWAA DAG -> Glue job -> Parquet lake + quarantine + reports -> crawler / Athena.
+# nightly MWAA DAG -> Glue job -> Parquet lake + quarantine + reports -> declared Glue tables / Athena.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -92,7 +92,7 @@ module "processing" {
   kms_key_arn            = module.kms.key_arn
   bucket_arns            = module.storage.bucket_arns
   database_name          = local.glue_database
-  lake_events_root       = local.storage_layout.lake.events_root
+  tables                 = local.storage_layout.tables
   uris                   = local.uris
   worker_type            = var.glue_worker_type
   number_of_workers      = var.glue_number_of_workers
@@ -135,6 +135,7 @@ module "orchestration" {
   kms_key_arn            = module.kms.key_arn
   bucket_arns            = module.storage.bucket_arns
   raw_events_root        = local.storage_layout.raw.events_root
+  create_environment     = var.create_mwaa
   environment_class      = var.mwaa_environment_class
   min_workers            = var.mwaa_min_workers
   max_workers            = var.mwaa_max_workers
@@ -147,7 +148,6 @@ module "orchestration" {
   existing_vpc_id        = var.existing_vpc_id
   existing_subnet_ids    = var.existing_private_subnet_ids
   glue_job_arn           = module.processing.job_arn
-  glue_crawler_arn       = module.processing.crawler_arn
   glue_catalog_arns      = module.processing.catalog_arns
   glue_job_log_group_arn = module.processing.job_log_group_arn
   athena_workgroup_arn   = module.processing.workgroup_arn
@@ -161,7 +161,6 @@ module "orchestration" {
     quarantine_uri    = local.uris.quarantine
     reports_uri       = local.uris.reports
     glue_job_name     = module.processing.job_name
-    crawler_name      = module.processing.crawler_name
     glue_database     = module.processing.database_name
     athena_workgroup  = module.processing.workgroup_name
     athena_output_uri = local.uris.athena

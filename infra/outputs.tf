@@ -58,9 +58,9 @@ output "glue_job_name" {
   value       = module.processing.job_name
 }
 
-output "glue_crawler_name" {
-  description = "Events crawler."
-  value       = module.processing.crawler_name
+output "glue_tables" {
+  description = "The declared Glue tables (events, events_audit, quarantine, manifests): location, columns, partition keys."
+  value       = module.processing.tables
 }
 
 output "glue_database" {
@@ -76,6 +76,11 @@ output "athena_workgroup" {
 output "alerts_topic_arn" {
   description = "Alert topic."
   value       = module.monitoring.topic_arn
+}
+
+output "airflow_eventlake_settings" {
+  description = "The DAG's [eventlake] settings as MWAA gets them (AIRFLOW__EVENTLAKE__<KEY> for a self-run Airflow)."
+  value       = module.orchestration.eventlake_settings
 }
 
 output "mwaa_environment_name" {

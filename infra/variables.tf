@@ -228,6 +228,12 @@ variable "max_event_age_days" {
 
 # --- MWAA ---
 
+variable "create_mwaa" {
+  description = "Create the MWAA environment. Set false where it cannot be created, e.g. against an emulated account (moto has no MWAA): everything else, including the DAG's execution role and [eventlake] settings, is still applied."
+  type        = bool
+  default     = true
+}
+
 variable "mwaa_environment_class" {
   description = "MWAA environment class (mw1.micro, mw1.small, mw1.medium, ...)."
   type        = string

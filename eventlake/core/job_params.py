@@ -42,6 +42,9 @@ class DayJobParams:
     parquet_codec: str = "zstd"
     # ~128 MB files: a lake row is ~73 bytes of zstd Parquet (benchmarks/bench_day_job.py, 8M).
     max_records_per_file: int = 1_750_000
+    # Which run wrote the outputs: Glue's JOB_RUN_ID, or the local operator's own id. The
+    # manifest records it, so the DAG never takes an earlier run's manifest for this run's.
+    job_run_id: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.grace_minutes <= 24 * 60:
@@ -147,7 +150,7 @@ class DayJobParams:
         return {
             ARGUMENT_PREFIX + spec.name: value_text(spec.default)
             for spec in fields(cls)
-            if spec.name not in (RUN_DATE, *LOCATIONS)
+            if spec.name not in (RUN_DATE, *LOCATIONS) and spec.default is not None
         }
 
 

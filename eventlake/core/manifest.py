@@ -130,6 +130,7 @@ class Manifest:
     quarantine_partitions: list[PartitionEntry]
     reconciliation: Reconciliation
     lookback_directories_read: int = 0
+    job_run_id: str | None = None  # the Glue (or local) run that wrote this manifest
     unreadable_objects: list[UnreadableObject] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
     manifest_version: int = MANIFEST_VERSION
@@ -208,6 +209,7 @@ class Manifest:
             ],
             reconciliation=Reconciliation(**data["reconciliation"]),
             lookback_directories_read=data.get("lookback_directories_read", 0),
+            job_run_id=data.get("job_run_id"),
             unreadable_objects=[UnreadableObject(**o) for o in data.get("unreadable_objects", [])],
             timings_s=data.get("timings_s", {}),
             manifest_version=data.get("manifest_version", MANIFEST_VERSION),

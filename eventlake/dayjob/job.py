@@ -151,6 +151,7 @@ def run_day_job(
         quarantine_partitions=quarantine_parts,
         reconciliation=reconciliation,
         lookback_directories_read=len(lookback),
+        job_run_id=params.job_run_id,
         unreadable_objects=unreadable,
         timings_s=timer.seconds,
     )

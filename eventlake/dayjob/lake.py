@@ -11,22 +11,16 @@ from pyspark.sql import functions as F
 
 from eventlake.core.job_params import DayJobParams
 from eventlake.core.layout import RunLocations, join_uri, run_date_of
+from eventlake.core.tables import EVENTS as EVENTS_TABLE
+from eventlake.core.tables import table
 from eventlake.dayjob.classify import WRITTEN
 from eventlake.dayjob.contract_columns import with_display_fields
 from eventlake.dayjob.hadoop_fs import HadoopFS
 
-LAKE_FILE_COLUMNS: tuple[str, ...] = (
-    "event_uuid",
-    "event_name",
-    "created_at",
-    "created_datetime",
-    "event_subtype",
-    "payload",
-    "source_key",
-    "arrival_ts",
-)
-# Directory levels; run_date is added by the publish step, not by the Spark writer.
-LAKE_PARTITION_COLUMNS: tuple[str, ...] = ("event_date", "event_type")
+EVENTS = table(EVENTS_TABLE)
+# Directory levels the Spark writer makes; the last key, run_date, is added by the publish step.
+LAKE_PARTITION_COLUMNS: tuple[str, ...] = EVENTS.partition_names[:-1]
+assert EVENTS.partition_names[-1] == "run_date", "run D owns the last partition level"
 
 
 @dataclass(frozen=True)
@@ -71,16 +65,17 @@ def lake_uuids(spark: SparkSession, directories: list[str]) -> DataFrame | None:
 
 
 def lake_rows(classified: DataFrame) -> DataFrame:
-    """The rows run D writes to the lake, with the lake's columns.
+    """The rows run D writes to the lake: the events table's columns, types and order.
 
     created_datetime and event_subtype are derived here, for the written rows only.
     """
     written = with_display_fields(classified.where(F.col("outcome") == F.lit(WRITTEN)))
+    sources = {
+        "payload": F.col("raw_record"),
+        "created_ts": F.timestamp_seconds(F.col("created_at")),
+    }
     return written.select(
-        *[
-            F.col("raw_record").alias("payload") if c == "payload" else F.col(c)
-            for c in LAKE_FILE_COLUMNS
-        ],
+        *[sources.get(c.name, F.col(c.name)).cast(c.type).alias(c.name) for c in EVENTS.columns],
         *LAKE_PARTITION_COLUMNS,
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -44,20 +45,34 @@ def find_active_run(glue_client: Any, job_name: str, run_date: str) -> tuple[str
 
 
 MANIFEST_COUNTS_KEY = "manifest_counts"
+JOB_RUN_ID_KEY = "job_run_id"  # the run whose manifest the later tasks read
 
 
-def log_manifest(log: Any, context: Any, reports_uri: str, run_date: str) -> dict[str, Any]:
-    """Log the day's counts from the manifest and share them (XCom) with later tasks."""
+class StaleManifest(AirflowException):
+    """The day's manifest was not written by the run this task waited for."""
+
+
+def read_run_manifest(
+    log: Any, context: Any, reports_uri: str, run_date: str, job_run_id: str
+) -> dict[str, Any]:
+    """Read run D's manifest, prove it is this run's, log its counts and share them (XCom)."""
     manifest = Manifest.read(reports_uri, parse_run_date(run_date))
+    if manifest.job_run_id != job_run_id:
+        raise StaleManifest(
+            f"the manifest of {run_date} was written by run {manifest.job_run_id!r}, not by "
+            f"{job_run_id!r}, the run this task waited for: the job did not finish its day"
+        )
     for line in manifest.summary_lines():
         log.info("%s", line)
     counts = manifest.to_dict()["counts"]
     context["ti"].xcom_push(key=MANIFEST_COUNTS_KEY, value=counts)
+    context["ti"].xcom_push(key=JOB_RUN_ID_KEY, value=job_run_id)
     return counts
 
 
 class DayGlueJobOperator(GlueJobOperator):
-    """GlueJobOperator that reattaches to an active run of the same day and logs the manifest."""
+    """GlueJobOperator that reattaches to an active run of the same day, fails unless the run
+    SUCCEEDED (provider 9.34 lets STOPPED pass: apache/airflow#71490) and reads its manifest."""
 
     def __init__(self, *, reports_uri: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -80,14 +95,38 @@ class DayGlueJobOperator(GlueJobOperator):
             )
             self._job_run_id = run_id
             context["ti"].xcom_push(key="glue_job_run_id", value=run_id)
-        run_id = super().execute(context)  # defers when deferrable; then execute_complete
-        log_manifest(self.log, context, self.reports_uri, self.run_date)
-        return run_id
+        try:
+            run_id = super().execute(context)  # defers when deferrable; then execute_complete
+        except AirflowException:
+            self.raise_unless_succeeded(self._job_run_id)
+            raise
+        return self.finish(context, run_id)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> str:
-        run_id = super().execute_complete(context, event)
-        log_manifest(self.log, context, self.reports_uri, self.run_date)
+        run_id = (event or {}).get("run_id") or self._job_run_id
+        try:
+            super().execute_complete(context, event)
+        except AirflowException:
+            self.raise_unless_succeeded(run_id)
+            raise
+        return self.finish(context, run_id)
+
+    def finish(self, context: Any, run_id: str) -> str:
+        self.raise_unless_succeeded(run_id)
+        read_run_manifest(self.log, context, self.reports_uri, self.run_date, run_id)
         return run_id
+
+    def raise_unless_succeeded(self, run_id: str | None) -> None:
+        """Fail naming the run, its state and Glue's error message, unless it SUCCEEDED."""
+        if not run_id:
+            return
+        run = self.hook.conn.get_job_run(JobName=self.job_name, RunId=run_id)["JobRun"]
+        state = run.get("JobRunState")
+        if state != "SUCCEEDED":
+            message = run.get("ErrorMessage") or "no error message from Glue"
+            raise AirflowException(
+                f"Glue run {run_id} of {self.job_name} for {self.run_date} ended {state}: {message}"
+            )
 
 
 def stream_command(
@@ -120,8 +159,9 @@ class LocalDayJobOperator(BaseOperator):
         self.script_args = script_args
         self.reports_uri = reports_uri
 
-    def command(self) -> list[str]:
-        flat = [part for name, value in self.script_args.items() for part in (name, value)]
+    def command(self, job_run_id: str = "") -> list[str]:
+        arguments = {**self.script_args, **({"--job_run_id": job_run_id} if job_run_id else {})}
+        flat = [part for name, value in arguments.items() for part in (name, value)]
         entry = [self.script] if self.script else ["-m", "eventlake.dayjob"]
         return [sys.executable, *entry, *flat]
 
@@ -133,9 +173,11 @@ class LocalDayJobOperator(BaseOperator):
             "PYSPARK_PYTHON": sys.executable,
             "PYSPARK_DRIVER_PYTHON": sys.executable,
         }
-        code, tail = stream_command(self.command(), self.log, env)
+        job_run_id = f"local-{uuid.uuid4().hex[:16]}"
+        code, tail = stream_command(self.command(job_run_id), self.log, env)
         if code != 0:
             raise AirflowException(
-                f"day job for {run_date} exited with {code}; last lines:\n" + "\n".join(tail[-15:])
+                f"day job {job_run_id} for {run_date} exited with {code}; last lines:\n"
+                + "\n".join(tail[-15:])
             )
-        return log_manifest(self.log, context, self.reports_uri, run_date)
+        return read_run_manifest(self.log, context, self.reports_uri, run_date, job_run_id)

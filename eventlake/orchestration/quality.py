@@ -33,8 +33,8 @@ def scan_arguments(settings: EventlakeSettings, event_date: str) -> list[str]:
     return [
         "--target", settings.target,
         "--event_date", event_date,
-        "--lake_uri", settings.job.lake_uri,
         "--reports_uri", settings.job.reports_uri,
+        "--catalog_path", settings.catalog_path,
         "--glue_database", settings.glue_database,
         "--athena_workgroup", settings.athena_workgroup,
         "--athena_output_uri", settings.athena_output_uri,

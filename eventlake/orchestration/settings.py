@@ -39,7 +39,6 @@ class EventlakeSettings:
     target: str = "local"
     start_date: str = "2026-11-01"  # the first day catchup schedules (UTC)
     glue_job_name: str = "eventlake-events-daily"
-    crawler_name: str = "eventlake-events"
     glue_database: str = "eventlake"
     athena_workgroup: str = "primary"
     athena_output_uri: str = ""
@@ -51,7 +50,8 @@ class EventlakeSettings:
     soda_python: str = ""  # empty: this interpreter (local); MWAA: the venv made by startup.sh
     local_job_script: str = ""  # empty: `python -m eventlake.dayjob` (the Glue shell's twin)
     deferrable: bool = True  # aws: Glue waits in the triggerer, not in a worker slot
-    glue_poll_seconds: int = 60  # how often the Glue job run and the crawl are polled
+    glue_poll_seconds: int = 60  # how often the Glue job run is polled
+    retries: int = 2  # per task, with exponential backoff from 5 minutes
     job: DayJobParams = field(
         default_factory=lambda: DayJobParams(run_date=None, **LOCAL_LOCATIONS)
     )

@@ -1,8 +1,9 @@
 """The five tasks of events_daily for the configured target, and the DAG's defaults and docs.
 
-Both targets build the same task ids in the same order; only the operators differ:
+Both targets build the same task ids in the same order (write, audit, publish); only the
+Glue job, the Soda engine and the catalog differ:
 
-    wait_for_raw_window -> run_day_job -> quality_checks -> update_catalog -> publish
+    wait_for_raw_window -> run_day_job -> register_partitions -> quality_checks -> publish
 """
 
 from __future__ import annotations
@@ -14,17 +15,26 @@ from typing import Any
 from airflow.sdk import BaseOperator
 
 from eventlake.orchestration.alerts import FailureAlert
+from eventlake.orchestration.catalog_steps import (
+    PublishOperator,
+    RegisterPartitionsOperator,
+    events_asset,
+)
 from eventlake.orchestration.day import RUN_DATE_TEMPLATE
 from eventlake.orchestration.day_job import DayGlueJobOperator, LocalDayJobOperator
-from eventlake.orchestration.publish import PublishEventsOperator, events_asset
 from eventlake.orchestration.quality import QualityChecksOperator
 from eventlake.orchestration.sensor import RawWindowSensor
 from eventlake.orchestration.settings import EventlakeSettings
-from eventlake.orchestration.update_catalog import LocalCatalogOperator, crawler_operator
 
 SCHEDULE = "0 0 * * *"
 OWNER = "data-platform"
-TASK_ORDER = ("wait_for_raw_window", "run_day_job", "quality_checks", "update_catalog", "publish")
+TASK_ORDER = (
+    "wait_for_raw_window",
+    "run_day_job",
+    "register_partitions",
+    "quality_checks",
+    "publish",
+)
 WAIT_TIMEOUT = timedelta(hours=6)
 
 
@@ -36,7 +46,7 @@ def default_args(settings: EventlakeSettings) -> dict[str, Any]:
     return {
         "owner": OWNER,
         "depends_on_past": True,  # day D+1 waits for day D: the dedupe reads earlier days
-        "retries": 2,
+        "retries": settings.retries,
         "retry_delay": timedelta(minutes=5),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=45),
@@ -49,8 +59,8 @@ def default_args(settings: EventlakeSettings) -> dict[str, Any]:
 class EventsDailyTasks:
     wait_for_raw_window: BaseOperator
     run_day_job: BaseOperator
+    register_partitions: BaseOperator
     quality_checks: BaseOperator
-    update_catalog: BaseOperator
     publish: BaseOperator
 
     def in_order(self) -> list[BaseOperator]:
@@ -98,30 +108,29 @@ def _day_job(settings: EventlakeSettings) -> BaseOperator:
     )
 
 
-def _catalog(settings: EventlakeSettings) -> BaseOperator:
-    common = {"task_id": "update_catalog", "execution_timeout": timedelta(minutes=45)}
-    if settings.is_aws:
-        return crawler_operator(settings, **common)
-    return LocalCatalogOperator(settings=settings, **common)
-
-
 def build_tasks(settings: EventlakeSettings) -> EventsDailyTasks:
     """Create the tasks inside the active DAG context; the caller chains them."""
     return EventsDailyTasks(
         wait_for_raw_window=_wait(settings),
         run_day_job=_day_job(settings),
+        register_partitions=RegisterPartitionsOperator(
+            task_id="register_partitions",
+            run_date=RUN_DATE_TEMPLATE,
+            settings=settings,
+            execution_timeout=timedelta(minutes=15),
+        ),
         quality_checks=QualityChecksOperator(
             task_id="quality_checks",
             event_date=RUN_DATE_TEMPLATE,
             settings=settings,
             execution_timeout=timedelta(minutes=30),
         ),
-        update_catalog=_catalog(settings),
-        publish=PublishEventsOperator(
+        publish=PublishOperator(
             task_id="publish",
             run_date=RUN_DATE_TEMPLATE,
+            settings=settings,
             asset=events_asset(settings),
-            execution_timeout=timedelta(minutes=5),
+            execution_timeout=timedelta(minutes=15),
         ),
     )
 
@@ -133,16 +142,24 @@ Processes **the UTC day that just ended**: the run scheduled at `2026-11-25T00:0
 data interval `[2026-11-24, 2026-11-25)` and covers **run_date 2026-11-24**. Every task logs
 the day it covers, and the day is visible in each task's *Rendered Template*.
 
+Write, audit, publish: analysts query `events`, which gets run D's partitions only after
+Soda passed on them in `events_audit`.
+
 | task | what it does | when it fails |
 |---|---|---|
 | `wait_for_raw_window` | waits (reschedule mode) until midnight + grace + Firehose buffer has passed and day D has raw objects | after 6 h: Firehose or the producer is down; check the delivery stream |
-| `run_day_job` | Glue job `glue_jobs/events_daily.py --run_date D ...`; logs the manifest's counts | read the Glue run link; a retry **reattaches** to a run still in progress |
-| `quality_checks` | Soda contract on `event_date=D` | the log names the failed checks; the *Soda report* button opens the day's report |
-| `update_catalog` | Glue crawler (AWS) / DuckDB catalog file (local) | usually transient; clear the task |
-| `publish` | emits the `eventlake_events` Asset | - |
+| `run_day_job` | Glue job `glue_jobs/events_daily.py --run_date D ...`; fails unless the run SUCCEEDED; reads the manifest that run wrote and logs its counts | read the Glue run link; a retry **reattaches** to a run still in progress |
+| `register_partitions` | adds run D's partitions to `events_audit`, `quarantine` and `manifests` (Glue API / DuckDB catalog); changes no column | usually transient (Glue API); clear the task |
+| `quality_checks` | Soda contract on `event_date=D` in `events_audit` | the day is **not published**; the log names the failed checks; the *Soda report* button opens the day's report |
+| `publish` | adds exactly the audited partitions of run D to `events`; emits the `eventlake_events` Asset | - |
+
+**A day that failed its checks:** fix the cause (usually: rerun the day, by clearing
+`run_day_job` and downstream), and the rerun publishes it. To publish the day as it is after
+review, mark `quality_checks` as success and clear `publish`.
 
 **Rerun a day:** clear the failed task (downstream included). The Glue job replaces exactly the
-`run_date=D` directories, so a rerun never doubles data. **Backfill:**
+`run_date=D` directories and the catalog steps replace exactly run D's partitions, so a rerun
+never doubles data. **Backfill:**
 `airflow backfill create --dag-id events_daily --from-date 2026-11-01 --to-date 2026-11-07`
 (days run in order: `depends_on_past`). Full guide: `docs/orchestration.md`.
 """

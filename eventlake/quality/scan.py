@@ -1,7 +1,10 @@
 """Run the events contract on one event_date and write scan.json + scan.md to the reports.
 
     python -m eventlake.quality.scan --target local --event_date 2026-11-24 \
-        --lake_uri .local/lake --reports_uri .local/reports
+        --reports_uri .local/reports --catalog_path .local/catalog.duckdb
+
+It checks run D's rows where the catalog shows them before they are published: the
+`events_audit` table (Athena on target aws, the DuckDB catalog file on target local).
 
 It runs in whatever interpreter has soda-core: the project venv locally, and on MWAA the
 separate venv made by startup.sh (Soda 4.28 cannot share Airflow 3.3.1's pins). Exit code 0
@@ -23,7 +26,7 @@ from typing import Any
 
 from eventlake.core import contract as C
 from eventlake.core import storage
-from eventlake.core.layout import lake_events_uri, local_path, normalize_uri, soda_report_uri
+from eventlake.core.layout import normalize_uri, soda_report_uri
 from eventlake.core.manifest import Manifest, ManifestMissing
 from eventlake.quality import report as R
 from eventlake.quality.soda_contract import (
@@ -46,8 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--target", choices=("local", "aws"), required=True)
     p.add_argument("--event_date", required=True, help="YYYY-MM-DD")
-    p.add_argument("--lake_uri", required=True)
     p.add_argument("--reports_uri", required=True)
+    p.add_argument("--catalog_path", default="", help="target local: the DuckDB catalog file")
     p.add_argument("--glue_database", default="eventlake")
     p.add_argument("--athena_workgroup", default="primary")
     p.add_argument("--athena_output_uri", default="")
@@ -84,28 +87,15 @@ def day_facts(args: argparse.Namespace, event_date: date) -> tuple[DayFacts, str
     return facts, note
 
 
-def lake_glob(lake_uri: str) -> str:
-    return str(local_path(lake_events_uri(lake_uri)) / "*" / "*" / "*" / "*.parquet")
-
-
-def open_local_lake(lake_uri: str) -> Any:
-    """An in-memory DuckDB whose `events` view reads the Parquet lake (hive partitions)."""
+def open_local_catalog(catalog_path: str) -> Any:
+    """The local catalog file, read-only: its events_audit view shows the registered partitions."""
     import duckdb
 
-    con = duckdb.connect()
-    pattern = lake_glob(lake_uri).replace("'", "''")
-    if con.execute(f"SELECT count(*) FROM glob('{pattern}')").fetchone()[0]:
-        con.execute(
-            f"CREATE VIEW events AS SELECT * FROM read_parquet('{pattern}', "
-            "hive_partitioning = true, union_by_name = true)"
+    if not catalog_path or not Path(catalog_path).is_file():
+        raise ValueError(
+            f"--catalog_path {catalog_path!r}: no catalog file (register_partitions makes it)"
         )
-    else:  # an empty lake still gets a table, so the checks say "no rows" rather than crash
-        con.execute(
-            "CREATE TABLE events (event_uuid VARCHAR, event_name VARCHAR, created_at DOUBLE, "
-            "created_datetime VARCHAR, event_type VARCHAR, event_subtype VARCHAR, payload VARCHAR, "
-            "source_key VARCHAR, arrival_ts TIMESTAMPTZ, event_date DATE, run_date DATE)"
-        )
-    return con
+    return duckdb.connect(catalog_path, read_only=True)
 
 
 def athena_data_source_yaml(args: argparse.Namespace, name: str) -> str:
@@ -123,33 +113,38 @@ def athena_data_source_yaml(args: argparse.Namespace, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def verify(args: argparse.Namespace, facts: DayFacts, workdir: Path) -> tuple[Any, SqlSource, str]:
-    """Run Soda; returns (session result, source, contract YAML text)."""
-    from soda_core.contracts.api.verify_api import verify_contract_locally
+def source_for(args: argparse.Namespace) -> SqlSource:
+    return duckdb_source() if args.target == "local" else athena_source(args.glue_database)
 
+
+def data_sources_for(args: argparse.Namespace, source: SqlSource, workdir: Path) -> dict[str, Any]:
+    """The data source arguments of verify_contract_locally, per target."""
+    name = source.dataset.split("/")[0]
     if args.target == "local":
         from soda_duckdb.common.data_sources.duckdb_data_source import DuckDBDataSourceImpl
 
-        source = duckdb_source()
-        text = contract_yaml(build_contract(facts, source))
-        (workdir / "contract.yml").write_text(text)
-        data_source = DuckDBDataSourceImpl.from_existing_cursor(
-            open_local_lake(args.lake_uri), name=source.dataset.split("/")[0]
-        )
-        result = verify_contract_locally(
-            data_sources=[data_source],
-            contract_file_path=str(workdir / "contract.yml"),
-            data_timestamp=facts.data_timestamp,
-        )
-        return result, source, text
-    source = athena_source(args.glue_database)
+        cursor = open_local_catalog(args.catalog_path)
+        return {"data_sources": [DuckDBDataSourceImpl.from_existing_cursor(cursor, name=name)]}
+    (workdir / "athena.yml").write_text(athena_data_source_yaml(args, name))
+    return {"data_source_file_path": str(workdir / "athena.yml")}
+
+
+def verify(
+    args: argparse.Namespace, facts: DayFacts, workdir: Path, data_sources: dict[str, Any] | None
+) -> tuple[Any, SqlSource, str]:
+    """Run Soda; returns (session result, source, contract YAML text).
+
+    `data_sources` replaces the target's own (the aws tests stand a DuckDB in for Athena).
+    """
+    from soda_core.contracts.api.verify_api import verify_contract_locally
+
+    source = source_for(args)
     text = contract_yaml(build_contract(facts, source))
     (workdir / "contract.yml").write_text(text)
-    (workdir / "athena.yml").write_text(athena_data_source_yaml(args, source.dataset.split("/")[0]))
     result = verify_contract_locally(
-        data_source_file_path=str(workdir / "athena.yml"),
         contract_file_path=str(workdir / "contract.yml"),
         data_timestamp=facts.data_timestamp,
+        **(data_sources or data_sources_for(args, source, workdir)),
     )
     return result, source, text
 
@@ -166,11 +161,13 @@ def write_reports(
     return uris
 
 
-def run_scan(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
+def run_scan(
+    args: argparse.Namespace, data_sources: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
     event_date = date.fromisoformat(args.event_date)
     facts, note = day_facts(args, event_date)
     with tempfile.TemporaryDirectory(prefix="eventlake-soda-") as tmp:
-        result, source, text = verify(args, facts, Path(tmp))
+        result, source, text = verify(args, facts, Path(tmp), data_sources)
     meta = {
         "event_date": event_date.isoformat(),
         "target": args.target,
@@ -190,15 +187,14 @@ def run_scan(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
     return report, write_reports(args.reports_uri, event_date, report, text)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, data_sources: dict[str, Any] | None = None) -> int:
     os.environ["SODA_CORE_TELEMETRY_ENABLED"] = "false"
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         date.fromisoformat(args.event_date)
-        args.lake_uri = normalize_uri(args.lake_uri)
         args.reports_uri = normalize_uri(args.reports_uri)
-        report, uris = run_scan(args)
+        report, uris = run_scan(args, data_sources)
     except ValueError as exc:
         print(f"eventlake.quality.scan: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from eventlake.core import contract as C
+from eventlake.core.tables import EVENTS_AUDIT
 from eventlake.quality.thresholds import QualityThresholds
 
 FAIL = "fail"
@@ -33,14 +34,22 @@ DUCKDB_EPOCH = "epoch({col})"
 ATHENA_EPOCH = "to_unixtime({col})"
 
 
+# The audit table: every partition the job wrote, registered before the checks (the
+# published `events` table gets run D's partitions only after they pass).
+AUDITED_TABLE = EVENTS_AUDIT
+ATHENA_CATALOG = "AwsDataCatalog"
+
+
 def duckdb_source(data_source_name: str = "eventlake_lake") -> SqlSource:
-    return SqlSource(f"{data_source_name}/main/events", "events", DUCKDB_EPOCH)
+    """The local catalog file's audit view."""
+    return SqlSource(f"{data_source_name}/main/{AUDITED_TABLE}", AUDITED_TABLE, DUCKDB_EPOCH)
 
 
 def athena_source(database: str, data_source_name: str = "eventlake_athena") -> SqlSource:
+    """The Glue catalog's audit table, through Athena."""
     return SqlSource(
-        f"{data_source_name}/AwsDataCatalog/{database}/events",
-        f'"{database}"."events"',
+        f"{data_source_name}/{ATHENA_CATALOG}/{database}/{AUDITED_TABLE}",
+        f'"{database}"."{AUDITED_TABLE}"',
         ATHENA_EPOCH,
     )
 

@@ -138,10 +138,6 @@ ASSUMPTIONS: dict[str, dict[str, Any]] = {
         "value": 30,
         "why": "nightly job should finish well inside the hour",
     },
-    "glue_crawler_dpu_hours_per_run": {
-        "value": 2 * 10 / 60,
-        "why": "2 DPU x 10 min minimum per crawl",
-    },
     "lambda_overhead_s_per_invocation": {
         "value": 0.01,
         "why": "decode/encode envelope, cold starts amortised",
@@ -449,7 +445,6 @@ def glue_plan(inp: PlanInput, rates: dict[str, Rate]) -> dict[str, Any]:
         "events_per_s_per_core": rates["glue_events_per_s_per_core"].value,
         "effective_events_per_s_per_core": per_core,
         "rate_source": rates["glue_events_per_s_per_core"].source,
-        "crawler_dpu_hours_per_day": assumption("glue_crawler_dpu_hours_per_run"),
     }
 
 
@@ -571,8 +566,6 @@ def cost_lines(inp: PlanInput, plan: dict[str, Any]) -> list[dict[str, Any]]:
         _charge("S3", "GET requests (day job, Athena)", gets_k, "k req", "s3_get_thousand"),
         _charge("Glue", "day job DPU-hours", glue["dpu_hours_per_day"] * DAYS_PER_MONTH, "DPU-h",
                 "glue_dpu_hour"),
-        _charge("Glue", "crawler DPU-hours", glue["crawler_dpu_hours_per_day"] * DAYS_PER_MONTH,
-                "DPU-h", "glue_dpu_hour"),
         _charge("Athena", "queries over one day's partition", scanned_tb, "TB", "athena_tb_scanned",
                 athena_usd),
         _charge("MWAA", "mw1.small environment", HOURS_PER_MONTH, "env-h", "mwaa_small_environment_hour"),

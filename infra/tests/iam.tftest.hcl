@@ -16,8 +16,8 @@ run "no_policy_grants_wildcard_actions" {
   command = plan
 
   assert {
-    condition     = length(output.iam_policies) >= 6
-    error_message = "expected the firehose, transform, glue job, glue crawler, MWAA and flow-log policies, got ${jsonencode(keys(output.iam_policies))}"
+    condition     = length(output.iam_policies) >= 5
+    error_message = "expected the firehose, transform, glue job, MWAA and flow-log policies, got ${jsonencode(keys(output.iam_policies))}"
   }
 
   assert {
@@ -56,7 +56,7 @@ run "no_policy_grants_wildcard_actions" {
   }
 }
 
-run "mwaa_may_only_run_this_job_and_crawler" {
+run "mwaa_may_only_run_this_job_and_change_partitions_of_this_database" {
   command = plan
 
   assert {
@@ -70,9 +70,18 @@ run "mwaa_may_only_run_this_job_and_crawler" {
   assert {
     condition = alltrue([
       for statement in jsondecode(output.iam_policies.mwaa_execution).Statement :
-      flatten([statement.Resource]) == [module.processing.crawler_arn] if contains(flatten([statement.Action]), "glue:StartCrawler")
+      flatten([statement.Resource]) == module.processing.catalog_arns if anytrue([for a in flatten([statement.Action]) : endswith(a, "Partition")])
     ])
-    error_message = "MWAA may start only the events crawler"
+    error_message = "MWAA may change partitions only in the events database"
+  }
+
+  assert {
+    condition = !anytrue(flatten([
+      for statement in jsondecode(output.iam_policies.mwaa_execution).Statement : [
+        for a in flatten([statement.Action]) : contains(["glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable", "glue:StartCrawler"], a)
+      ]
+    ]))
+    error_message = "MWAA must not change a declared table (or crawl): only partitions"
   }
 
   assert {

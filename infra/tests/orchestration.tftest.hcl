@@ -12,6 +12,29 @@ variables {
   lambda_image_tag = "src-0123456789ab"
 }
 
+run "an_account_without_mwaa_gets_everything_else" {
+  command = plan
+
+  variables {
+    create_mwaa = false
+  }
+
+  assert {
+    condition     = module.orchestration.environment_name == null && module.orchestration.webserver_url == null
+    error_message = "create_mwaa = false must leave the MWAA environment out"
+  }
+
+  assert {
+    condition     = output.airflow_eventlake_settings.target == "aws" && output.airflow_eventlake_settings.glue_job_name == module.processing.job_name
+    error_message = "the DAG's settings must still be there for a self-run Airflow"
+  }
+
+  assert {
+    condition     = length(jsondecode(output.iam_policies.mwaa_execution).Statement) > 0
+    error_message = "the DAG's execution role must still be created"
+  }
+}
+
 run "mwaa_runs_airflow_3_3_1_from_the_mwaa_bucket" {
   command = plan
 
@@ -38,7 +61,7 @@ run "mwaa_runs_airflow_3_3_1_from_the_mwaa_bucket" {
 
   assert {
     condition = alltrue([
-      for key in ["target", "raw_uri", "lake_uri", "quarantine_uri", "reports_uri", "glue_job_name", "crawler_name", "glue_database", "athena_workgroup", "athena_output_uri", "alerts_topic_arn", "grace_minutes", "lookback_days", "region_name", "soda_python", "max_future_skew_s", "max_event_age_days", "firehose_buffer_minutes"] :
+      for key in ["target", "raw_uri", "lake_uri", "quarantine_uri", "reports_uri", "glue_job_name", "glue_database", "athena_workgroup", "athena_output_uri", "alerts_topic_arn", "grace_minutes", "lookback_days", "region_name", "soda_python", "max_future_skew_s", "max_event_age_days", "firehose_buffer_minutes"] :
       contains(keys(module.orchestration.airflow_configuration), "eventlake.${key}")
     ])
     error_message = "every [eventlake] key the DAG reads must be set"
@@ -48,13 +71,12 @@ run "mwaa_runs_airflow_3_3_1_from_the_mwaa_bucket" {
     condition = (
       module.orchestration.airflow_configuration["eventlake.target"] == "aws" &&
       module.orchestration.airflow_configuration["eventlake.glue_job_name"] == module.processing.job_name &&
-      module.orchestration.airflow_configuration["eventlake.crawler_name"] == module.processing.crawler_name &&
       module.orchestration.airflow_configuration["eventlake.alerts_topic_arn"] == module.monitoring.topic_arn &&
       module.orchestration.airflow_configuration["eventlake.raw_uri"] == module.processing.job_arguments["--raw_uri"] &&
       module.orchestration.airflow_configuration["eventlake.lake_uri"] == module.processing.job_arguments["--lake_uri"] &&
       module.orchestration.airflow_configuration["eventlake.athena_output_uri"] == "s3://${module.storage.bucket_names.reports}/athena-results/"
     )
-    error_message = "the DAG's settings must name this stack's job, crawler, topic and buckets"
+    error_message = "the DAG's settings must name this stack's job, topic and buckets"
   }
 }
 
@@ -93,7 +115,6 @@ run "existing_vpc_creates_no_network" {
     existing_vpc_id        = "vpc-0aaaaaaaaaaaaaaaa"
     existing_subnet_ids    = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
     glue_job_arn           = "arn:aws:glue:eu-west-1:123456789012:job/j"
-    glue_crawler_arn       = "arn:aws:glue:eu-west-1:123456789012:crawler/c"
     glue_catalog_arns      = ["arn:aws:glue:eu-west-1:123456789012:catalog"]
     glue_job_log_group_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/j"
     athena_workgroup_arn   = "arn:aws:athena:eu-west-1:123456789012:workgroup/w"
@@ -115,7 +136,7 @@ run "existing_vpc_creates_no_network" {
   }
 
   assert {
-    condition     = one(aws_mwaa_environment.this.network_configuration).subnet_ids == toset(var.existing_subnet_ids)
+    condition     = one(aws_mwaa_environment.this[0].network_configuration).subnet_ids == toset(var.existing_subnet_ids)
     error_message = "MWAA must use the given subnets"
   }
 
@@ -125,7 +146,7 @@ run "existing_vpc_creates_no_network" {
   }
 
   assert {
-    condition     = aws_mwaa_environment.this.webserver_access_mode == "PUBLIC_ONLY"
+    condition     = aws_mwaa_environment.this[0].webserver_access_mode == "PUBLIC_ONLY"
     error_message = "webserver access mode must follow the variable"
   }
 
@@ -158,7 +179,6 @@ run "created_vpc_keeps_mwaa_in_two_private_subnets" {
     create_vpc             = true
     vpc_cidr               = "10.42.0.0/16"
     glue_job_arn           = "arn:aws:glue:eu-west-1:123456789012:job/j"
-    glue_crawler_arn       = "arn:aws:glue:eu-west-1:123456789012:crawler/c"
     glue_catalog_arns      = ["arn:aws:glue:eu-west-1:123456789012:catalog"]
     glue_job_log_group_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/j"
     athena_workgroup_arn   = "arn:aws:athena:eu-west-1:123456789012:workgroup/w"

@@ -1,4 +1,4 @@
-# The nightly Glue job, the crawler and the Athena workgroup.
+# The nightly Glue job, the declared catalog tables and the Athena workgroup.
 
 # Plan-only runs: mock values (override_during = plan) make computed ARNs known at plan time,
 # which halves the run time of an apply + destroy.
@@ -59,8 +59,37 @@ run "glue_job_gets_the_fixed_arguments" {
   }
 
   assert {
-    condition     = module.processing.crawler_target == "s3://${module.storage.bucket_names.lake}/${jsondecode(file("../eventlake/core/storage_layout.json")).lake.events_root}/"
-    error_message = "the crawler must read the lake's events prefix, got ${module.processing.crawler_target}"
+    condition     = toset(keys(module.processing.tables)) == toset(keys(jsondecode(file("../eventlake/core/storage_layout.json")).tables))
+    error_message = "every table of storage_layout.json must be declared, got ${jsonencode(keys(module.processing.tables))}"
+  }
+
+  assert {
+    condition = alltrue([
+      for name, spec in jsondecode(file("../eventlake/core/storage_layout.json")).tables :
+      module.processing.tables[name].columns == [
+        for c in jsondecode(file("../eventlake/core/storage_layout.json")).tables[try(spec.same_as, name)].columns : { name = c.name, type = c.type }
+      ]
+    ])
+    error_message = "a declared table's columns differ from storage_layout.json (the columns the job writes)"
+  }
+
+  assert {
+    condition = (
+      module.processing.tables["events"].partition_keys == [{ name = "event_date", type = "date" }, { name = "event_type", type = "string" }, { name = "run_date", type = "date" }] &&
+      module.processing.tables["quarantine"].partition_keys == [{ name = "run_date", type = "date" }, { name = "reason", type = "string" }] &&
+      module.processing.tables["manifests"].partition_keys == [{ name = "run_date", type = "date" }]
+    )
+    error_message = "event_date and run_date must be DATE partition keys, event_type STRING"
+  }
+
+  assert {
+    condition = (
+      module.processing.tables["events"].location == "s3://${module.storage.bucket_names.lake}/events/" &&
+      module.processing.tables["events_audit"].location == module.processing.tables["events"].location &&
+      module.processing.tables["quarantine"].location == "s3://${module.storage.bucket_names.quarantine}/events/" &&
+      module.processing.tables["manifests"].location == "s3://${module.storage.bucket_names.reports}/manifests/"
+    )
+    error_message = "the tables must sit over the buckets the job writes (events_audit over the same files as events)"
   }
 
   assert {
@@ -74,7 +103,7 @@ run "glue_job_gets_the_fixed_arguments" {
   }
 }
 
-run "job_crawler_and_workgroup_details" {
+run "job_tables_and_workgroup_details" {
   command = plan
 
   module {
@@ -88,7 +117,7 @@ run "job_crawler_and_workgroup_details" {
     region                 = "eu-west-1"
     kms_key_arn            = "arn:aws:kms:eu-west-1:123456789012:key/test"
     database_name          = "eventlake"
-    lake_events_root       = "events"
+    tables                 = jsondecode(file("../eventlake/core/storage_layout.json")).tables
     worker_type            = "G.2X"
     number_of_workers      = 6
     timeout_minutes        = 90
@@ -131,8 +160,8 @@ run "job_crawler_and_workgroup_details" {
   }
 
   assert {
-    condition     = aws_glue_job.events_daily.security_configuration == aws_glue_security_configuration.this.name && aws_glue_crawler.events.security_configuration == aws_glue_security_configuration.this.name
-    error_message = "job and crawler must use the security configuration"
+    condition     = aws_glue_job.events_daily.security_configuration == aws_glue_security_configuration.this.name
+    error_message = "the job must use the security configuration"
   }
 
   assert {
@@ -151,10 +180,19 @@ run "job_crawler_and_workgroup_details" {
 
   assert {
     condition = (
-      one(aws_glue_crawler.events.schema_change_policy).update_behavior == "UPDATE_IN_DATABASE" &&
-      one(aws_glue_crawler.events.schema_change_policy).delete_behavior == "LOG"
+      jsonencode([for i in aws_glue_catalog_table.declared["events"].partition_index : i.keys]) == jsonencode([["run_date"]]) &&
+      jsonencode([for i in aws_glue_catalog_table.declared["events_audit"].partition_index : i.keys]) == jsonencode([["run_date"]]) &&
+      length(aws_glue_catalog_table.declared["quarantine"].partition_index) == 0
     )
-    error_message = "the crawler must add partitions and columns but never delete the table"
+    error_message = "events and events_audit need a run_date partition index (the nightly steps look up one run)"
+  }
+
+  assert {
+    condition = (
+      one(aws_glue_catalog_table.declared["events"].storage_descriptor).ser_de_info[0].serialization_library == "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" &&
+      one(aws_glue_catalog_table.declared["manifests"].storage_descriptor).ser_de_info[0].serialization_library == "org.openx.data.jsonserde.JsonSerDe"
+    )
+    error_message = "Parquet tables need the Parquet SerDe, the manifests the JSON SerDe"
   }
 
   assert {

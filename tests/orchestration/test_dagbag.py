@@ -52,9 +52,9 @@ def test_every_task_has_owner_retries_and_days_in_order(dagbag) -> None:
         assert task.depends_on_past, f"{task.task_id} must wait for the previous day"
         assert task.on_failure_callback, f"{task.task_id} has no failure alert"
     retried = {t.task_id for t in dag.tasks if t.retries >= 1 and t.retry_exponential_backoff}
-    assert {"run_day_job", "quality_checks", "update_catalog", "publish"} <= retried
+    assert {"run_day_job", "register_partitions", "quality_checks", "publish"} <= retried
     timed = {t.task_id for t in dag.tasks if t.execution_timeout is not None}
-    assert {"run_day_job", "quality_checks", "update_catalog", "publish"} <= timed
+    assert {"run_day_job", "register_partitions", "quality_checks", "publish"} <= timed
     assert dag.get_task("wait_for_raw_window").timeout > 0
 
 

@@ -1,5 +1,6 @@
-"""A real dag.test() of events_daily on the local target: generated day -> Spark job -> Soda ->
-DuckDB catalog -> Asset. Then the same day with a planted fault makes quality_checks fail."""
+"""A real dag.test() of events_daily on the local target: generated day -> Spark job -> the
+DuckDB catalog's audit table -> Soda -> publish -> Asset. Then a day with a planted fault:
+quality_checks fails and the day is not published."""
 
 from __future__ import annotations
 
@@ -99,23 +100,37 @@ def plant_duplicate_file(lake: Path) -> Path:
     return copy
 
 
-def test_a_planted_duplicate_file_fails_quality_checks(clean_run, tmp_path) -> None:
+def test_a_planted_duplicate_file_fails_quality_checks_and_is_not_published(
+    clean_run, tmp_path
+) -> None:
     root, _, _ = clean_run
     faulty = tmp_path / "faulty"
-    shutil.copytree(root, faulty, ignore=shutil.ignore_patterns("catalog.duckdb", "soda"))
-    plant_duplicate_file(faulty / "lake")
+    shutil.copytree(root / "raw", faulty / "raw")
+    from eventlake.orchestration import day_job
+
+    real_execute = day_job.LocalDayJobOperator.execute
+
+    def job_then_buggy_writer(self, context):
+        counts = real_execute(self, context)
+        plant_duplicate_file(faulty / "lake")  # after the job, before the audit
+        return counts
+
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(day_job.LocalDayJobOperator, "execute", job_then_buggy_writer)
         module = load_dag_module(mp, **local_settings(faulty))
-        # the job already ran for this day (its output was copied); only the checks rerun
-        dag_run = module.dag.test(
-            logical_date=RUN_LOGICAL_DATE, mark_success_pattern="wait_for_raw_window|run_day_job"
-        )
+        dag_run = module.dag.test(logical_date=RUN_LOGICAL_DATE)
     states = task_states(dag_run)
+    assert states["register_partitions"] == "success"
     assert states["quality_checks"] == "failed", states
-    assert states["update_catalog"] == "upstream_failed", "a bad day must not reach the catalog"
+    assert states["publish"] == "upstream_failed", "a bad day must not be published"
     report = json.loads(
         local_path(soda_report_uri(str(faulty / "reports"), DAY, "scan.json")).read_text()
     )
     failed = {c["name"] for c in report["checks"] if c["outcome"] == "failed"}
     assert "no duplicate event_uuid" in failed
     assert "lake rows of the day's run match the manifest" in failed
+    with duckdb.connect(str(faulty / "catalog.duckdb"), read_only=True) as con:
+        (audited,) = con.execute("SELECT count(*) FROM events_audit").fetchone()
+        (published,) = con.execute("SELECT count(*) FROM events").fetchone()
+    assert audited > 0
+    assert published == 0, "analysts would see a day that failed its checks"

@@ -1,4 +1,5 @@
-"""A tiny Parquet lake and manifest in the day job's layout, written with pyarrow (no Spark)."""
+"""A tiny Parquet lake and manifest in the day job's layout, written with pyarrow (no Spark),
+registered in a local catalog the way the DAG's register_partitions step does."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from eventlake.core.manifest import (
     Reconciliation,
     UnreadableObject,
 )
+from eventlake.core.tables import EVENTS, table
+from eventlake.orchestration.duckdb_catalog import DuckDBCatalog
 
 DAY = date(2026, 11, 24)
 
@@ -37,6 +40,7 @@ def lake_row(
         "event_uuid": event_uuid or str(uuid.uuid4()),
         "event_name": name,
         "created_at": created_at,
+        "created_ts": datetime.fromtimestamp(created_at, UTC),
         "created_datetime": created_datetime(created_at),
         "event_subtype": split_event_name(name)[1],
         "payload": "{}",
@@ -55,6 +59,21 @@ class TinyLake:
         self.root = root
         self.lake_uri = str(root / "lake")
         self.reports_uri = str(root / "reports")
+        self.catalog_path = str(root / "catalog.duckdb")
+
+    def register(self) -> None:
+        """Register every run's partitions, as register_partitions does after each run."""
+        catalog = DuckDBCatalog(
+            self.catalog_path,
+            {"lake": self.lake_uri, "quarantine": str(self.root / "quarantine"),
+             "reports": self.reports_uri},
+            self.reports_uri,
+        )  # fmt: skip
+        catalog.ensure_exists()
+        manifests = local_path(self.reports_uri) / "manifests"
+        for folder in sorted(manifests.glob("run_date=*")):
+            day = date.fromisoformat(folder.name.removeprefix("run_date="))
+            catalog.register(Manifest.read(self.reports_uri, day))
 
     def write(
         self,
@@ -133,18 +152,13 @@ class TinyLake:
         return rows
 
 
-SCHEMA = pa.schema(
-    [
-        ("event_uuid", pa.string()),
-        ("event_name", pa.string()),
-        ("created_at", pa.float64()),
-        ("created_datetime", pa.string()),
-        ("event_subtype", pa.string()),
-        ("payload", pa.string()),
-        ("source_key", pa.string()),
-        ("arrival_ts", pa.timestamp("us", tz="UTC")),
-    ]
-)
+ARROW_TYPES = {
+    "string": pa.string(),
+    "double": pa.float64(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
+# The events table's declared columns, as the day job writes them.
+SCHEMA = pa.schema([(c.name, ARROW_TYPES[c.type]) for c in table(EVENTS).columns])
 
 
 @pytest.fixture
@@ -158,9 +172,10 @@ def scan_day() -> Callable[..., tuple[int, dict[str, Any]]]:
     from eventlake.quality import scan
 
     def run(lake: TinyLake, day: date = DAY, *extra: str) -> tuple[int, dict[str, Any]]:
+        lake.register()
         code = scan.main(
-            ["--target", "local", "--event_date", day.isoformat(), "--lake_uri", lake.lake_uri,
-             "--reports_uri", lake.reports_uri, *extra]
+            ["--target", "local", "--event_date", day.isoformat(), "--catalog_path",
+             lake.catalog_path, "--reports_uri", lake.reports_uri, *extra]
         )  # fmt: skip
         report_path = lake.root / "reports" / "soda" / f"event_date={day.isoformat()}" / "scan.json"
         return code, json.loads(report_path.read_text())

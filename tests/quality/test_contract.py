@@ -60,11 +60,13 @@ def test_time_rules_follow_the_contract_config() -> None:
     assert "created_at < epoch(arrival_ts) - 259200" in expressions
 
 
-def test_athena_gets_its_own_sql_and_dataset_name() -> None:
+def test_athena_checks_the_audit_table_with_its_own_sql() -> None:
+    """Soda reads run D's rows in events_audit, before publish adds them to events."""
     doc = build_contract(facts(), athena_source("eventlake"))
-    assert doc["dataset"] == "eventlake_athena/AwsDataCatalog/eventlake/events"
+    assert doc["dataset"] == "eventlake_athena/AwsDataCatalog/eventlake/events_audit"
     sql = " ".join(c["metric"]["query"] for c in doc["checks"] if "metric" in c)
-    assert '"eventlake"."events"' in sql
+    assert '"eventlake"."events_audit"' in sql
+    assert '"eventlake"."events" ' not in sql
     assert "to_unixtime(arrival_ts)" in str(doc)
 
 

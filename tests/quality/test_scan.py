@@ -124,6 +124,6 @@ def test_an_empty_lake_fails_with_no_rows(tiny_lake, scan_day) -> None:
 def test_bad_arguments_are_a_usage_error(tiny_lake) -> None:
     from eventlake.quality import scan
 
-    code = scan.main(["--target", "aws", "--event_date", "2026-11-24", "--lake_uri", "s3://b/lake",
+    code = scan.main(["--target", "aws", "--event_date", "2026-11-24",
                       "--reports_uri", "/tmp/x-reports"])  # fmt: skip
     assert code == scan.EXIT_USAGE

@@ -83,22 +83,16 @@ locals {
         Resource = [var.glue_job_arn]
       },
       {
-        Sid      = "RunTheCrawler"
-        Effect   = "Allow"
-        Action   = ["glue:StartCrawler", "glue:GetCrawler"]
-        Resource = [var.glue_crawler_arn]
-      },
-      {
-        # GetCrawlerMetrics supports no resource-level permission; it is read-only.
-        Sid      = "ReadCrawlerMetrics"
-        Effect   = "Allow"
-        Action   = ["glue:GetCrawlerMetrics"]
-        Resource = ["*"]
-      },
-      {
         Sid      = "ReadEventsCatalogForAthena"
         Effect   = "Allow"
         Action   = ["glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"]
+        Resource = var.glue_catalog_arns
+      },
+      {
+        # register_partitions and publish change one run's partitions; never a table.
+        Sid      = "RegisterRunPartitions"
+        Effect   = "Allow"
+        Action   = ["glue:BatchCreatePartition", "glue:BatchUpdatePartition", "glue:BatchDeletePartition"]
         Resource = var.glue_catalog_arns
       },
       {
@@ -168,6 +162,8 @@ resource "aws_iam_role_policy" "execution" {
 }
 
 resource "aws_mwaa_environment" "this" {
+  count = var.create_environment ? 1 : 0
+
   name                  = local.environment_name
   airflow_version       = "3.3.1"
   environment_class     = var.environment_class

@@ -101,14 +101,15 @@ variable "glue_job_arn" {
   type        = string
 }
 
-variable "glue_crawler_arn" {
-  description = "The only crawler the DAG may start."
-  type        = string
+variable "glue_catalog_arns" {
+  description = "Catalog, database and table ARNs: Athena reads through them, the DAG registers run partitions in them."
+  type        = list(string)
 }
 
-variable "glue_catalog_arns" {
-  description = "Catalog, database and table ARNs Athena reads through."
-  type        = list(string)
+variable "create_environment" {
+  description = "Create the MWAA environment. false leaves it out (an emulated account: moto has no MWAA) and keeps the rest: role, network, settings."
+  type        = bool
+  default     = true
 }
 
 variable "glue_job_log_group_arn" {

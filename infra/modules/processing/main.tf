@@ -1,4 +1,4 @@
-# The nightly job and what reads its output: Glue database, job, crawler, Athena workgroup.
+# The nightly job and what reads its output: the Glue job, the declared catalog tables, Athena.
 
 variable "name_prefix" {
   description = "Resource name prefix."
@@ -35,9 +35,9 @@ variable "database_name" {
   type        = string
 }
 
-variable "lake_events_root" {
-  description = "Prefix of the events table in the lake bucket."
-  type        = string
+variable "tables" {
+  description = "The declared tables (storage_layout.json's \"tables\"): columns, typed partition keys, bucket and prefix."
+  type        = any
 }
 
 variable "uris" {
@@ -66,7 +66,7 @@ variable "additional_modules" {
 }
 
 variable "log_retention_days" {
-  description = "Job and crawler log retention."
+  description = "Job log retention."
   type        = number
 }
 
@@ -82,13 +82,28 @@ variable "job_defaults" {
 
 locals {
   job_name       = "${var.name_prefix}-events-daily"
-  crawler_name   = "${var.name_prefix}-events-crawler"
   workgroup_name = var.name_prefix
   job_log_group  = "/aws-glue/jobs/${local.job_name}"
   catalog_arn    = "arn:${var.partition}:glue:${var.region}:${var.account_id}:catalog"
   database_arn   = "arn:${var.partition}:glue:${var.region}:${var.account_id}:database/${var.database_name}"
   tables_arn     = "arn:${var.partition}:glue:${var.region}:${var.account_id}:table/${var.database_name}/*"
-  lake_events    = "s3://${split(":::", var.bucket_arns.lake)[1]}/${var.lake_events_root}/"
+
+  # "same_as" tables share their base's columns and location (events_audit over events).
+  declared_tables = {
+    for name, spec in var.tables : name => merge(try(var.tables[spec.same_as], {}), spec)
+  }
+  table_formats = {
+    parquet = {
+      input  = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+      output = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+      serde  = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+    }
+    json = {
+      input  = "org.apache.hadoop.mapred.TextInputFormat"
+      output = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+      serde  = "org.openx.data.jsonserde.JsonSerDe"
+    }
+  }
 
   # Defaults for every run; Airflow adds --run_date (and may override any of these).
   job_arguments = {
@@ -139,12 +154,6 @@ locals {
         Resource = [var.kms_key_arn]
       },
       {
-        Sid      = "ReadAndUpdateEventsTable"
-        Effect   = "Allow"
-        Action   = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition", "glue:BatchCreatePartition", "glue:CreatePartition", "glue:UpdatePartition"]
-        Resource = [local.catalog_arn, local.database_arn, local.tables_arn]
-      },
-      {
         Sid      = "WriteJobLogs"
         Effect   = "Allow"
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"]
@@ -160,41 +169,11 @@ locals {
       },
     ]
   }
-
-  crawler_policy = {
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "ReadLakeEvents"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject", "s3:ListBucket"]
-        Resource = [var.bucket_arns.lake, "${var.bucket_arns.lake}/${var.lake_events_root}/*"]
-      },
-      {
-        Sid      = "UseTheDataKey"
-        Effect   = "Allow"
-        Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
-        Resource = [var.kms_key_arn]
-      },
-      {
-        Sid      = "MaintainEventsTable"
-        Effect   = "Allow"
-        Action   = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition", "glue:BatchCreatePartition", "glue:CreatePartition", "glue:UpdatePartition", "glue:BatchUpdatePartition"]
-        Resource = [local.catalog_arn, local.database_arn, local.tables_arn]
-      },
-      {
-        Sid      = "WriteCrawlerLogs"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"]
-        Resource = ["arn:${var.partition}:logs:${var.region}:${var.account_id}:log-group:/aws-glue/*"]
-      },
-    ]
-  }
 }
 
 resource "aws_glue_catalog_database" "events" {
   name        = var.database_name
-  description = "eventlake: the events table (Parquet, partitioned by event_date, event_type, run_date)"
+  description = "eventlake: events (published), events_audit, quarantine and manifests, declared in storage_layout.json"
 }
 
 resource "aws_glue_security_configuration" "this" {
@@ -260,49 +239,58 @@ resource "aws_glue_job" "events_daily" {
   depends_on = [aws_iam_role_policy.job, aws_cloudwatch_log_group.job]
 }
 
-resource "aws_iam_role" "crawler" {
-  name               = local.crawler_name
-  assume_role_policy = jsonencode(local.glue_assume_role)
-}
+# The tables Athena users and Soda read, declared from the same JSON the job writes with:
+# explicit columns and typed partition keys. No crawler: partitions are registered through
+# the Glue API by the DAG (register_partitions, publish), so nothing infers or changes a type.
+resource "aws_glue_catalog_table" "declared" {
+  for_each = local.declared_tables
 
-resource "aws_iam_role_policy" "crawler" {
-  name   = "events-crawler"
-  role   = aws_iam_role.crawler.id
-  policy = jsonencode(local.crawler_policy)
-}
+  name          = each.key
+  database_name = aws_glue_catalog_database.events.name
+  description   = each.value.description
+  table_type    = "EXTERNAL_TABLE"
+  parameters = merge(
+    { EXTERNAL = "TRUE", classification = each.value.format },
+    each.value.format == "parquet" ? { "parquet.compression" = "ZSTD" } : {},
+  )
 
-resource "aws_glue_crawler" "events" {
-  name                   = local.crawler_name
-  description            = "Registers new event_date/event_type/run_date partitions of the events table"
-  role                   = aws_iam_role.crawler.arn
-  database_name          = aws_glue_catalog_database.events.name
-  security_configuration = aws_glue_security_configuration.this.name
-
-  s3_target {
-    path = local.lake_events
-  }
-
-  # New partitions and added columns update the table; a vanished column or folder is
-  # only logged, so a bad run can never drop the table Athena and Soda read.
-  schema_change_policy {
-    update_behavior = "UPDATE_IN_DATABASE"
-    delete_behavior = "LOG"
-  }
-
-  recrawl_policy {
-    recrawl_behavior = "CRAWL_EVERYTHING"
-  }
-
-  configuration = jsonencode({
-    Version = 1.0
-    CrawlerOutput = {
-      Partitions = { AddOrUpdateBehavior = "InheritFromTable" }
-      Tables     = { AddOrUpdateBehavior = "MergeNewColumns" }
+  dynamic "partition_keys" {
+    for_each = each.value.partition_keys
+    content {
+      name    = partition_keys.value.name
+      type    = partition_keys.value.type
+      comment = partition_keys.value.comment
     }
-    Grouping = { TableGroupingPolicy = "CombineCompatibleSchemas" }
-  })
+  }
 
-  depends_on = [aws_iam_role_policy.crawler]
+  storage_descriptor {
+    location      = "${var.uris[each.value.bucket]}/${each.value.root}/"
+    input_format  = local.table_formats[each.value.format].input
+    output_format = local.table_formats[each.value.format].output
+
+    ser_de_info {
+      serialization_library = local.table_formats[each.value.format].serde
+    }
+
+    dynamic "columns" {
+      for_each = each.value.columns
+      content {
+        name    = columns.value.name
+        type    = columns.value.type
+        comment = columns.value.comment
+      }
+    }
+  }
+
+  # The nightly steps look up one run's partitions (run_date = 'D'): an index keeps that
+  # lookup from growing with the age of the lake where run_date is not the leading key.
+  dynamic "partition_index" {
+    for_each = each.value.partition_keys[0].name != "run_date" ? ["run_date"] : []
+    content {
+      index_name = "by_${partition_index.value}"
+      keys       = [partition_index.value]
+    }
+  }
 }
 
 resource "aws_athena_workgroup" "this" {
@@ -362,19 +350,15 @@ output "job_log_group_arn" {
   value       = aws_cloudwatch_log_group.job.arn
 }
 
-output "crawler_name" {
-  description = "Crawler name."
-  value       = aws_glue_crawler.events.name
-}
-
-output "crawler_arn" {
-  description = "Crawler ARN."
-  value       = aws_glue_crawler.events.arn
-}
-
-output "crawler_target" {
-  description = "S3 path the crawler reads."
-  value       = one(aws_glue_crawler.events.s3_target).path
+output "tables" {
+  description = "The declared tables: name -> location, columns and partition keys."
+  value = {
+    for name, table in aws_glue_catalog_table.declared : name => {
+      location       = one(table.storage_descriptor).location
+      columns        = [for c in one(table.storage_descriptor).columns : { name = c.name, type = c.type }]
+      partition_keys = [for k in table.partition_keys : { name = k.name, type = k.type }]
+    }
+  }
 }
 
 output "database_name" {
@@ -405,7 +389,6 @@ output "workgroup_encryption" {
 output "iam_policies" {
   description = "IAM policy documents of this module, by role."
   value = {
-    glue_job     = aws_iam_role_policy.job.policy
-    glue_crawler = aws_iam_role_policy.crawler.policy
+    glue_job = aws_iam_role_policy.job.policy
   }
 }

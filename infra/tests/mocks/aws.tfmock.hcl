@@ -80,9 +80,9 @@ mock_resource "aws_glue_job" {
   }
 }
 
-mock_resource "aws_glue_crawler" {
+mock_resource "aws_glue_catalog_table" {
   defaults = {
-    arn = "arn:aws:glue:eu-west-1:123456789012:crawler/eventlake-test-events-crawler"
+    arn = "arn:aws:glue:eu-west-1:123456789012:table/eventlake/events"
   }
 }
 

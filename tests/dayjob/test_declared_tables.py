@@ -1,0 +1,95 @@
+"""The files the job writes have exactly the declared tables' columns, types and partitions.
+
+Terraform creates the Glue tables from the same declarations (storage_layout.json's "tables"),
+so this test is what keeps the catalog and the files from drifting apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from eventlake.core.manifest import Manifest
+from eventlake.core.tables import EVENTS, MANIFESTS, QUARANTINE, table
+from eventlake.dayjob.job import run_day_job
+from tests.dayjob.helpers import event, firehose_object
+
+pytestmark = pytest.mark.spark
+
+
+def glue_type(arrow: pa.DataType) -> str:
+    """The Glue (Hive) type Athena reads a Parquet column of this Arrow type as."""
+    if pa.types.is_string(arrow) or pa.types.is_large_string(arrow):
+        return "string"
+    if pa.types.is_float64(arrow):
+        return "double"
+    if pa.types.is_timestamp(arrow):
+        return "timestamp"
+    if pa.types.is_int64(arrow):
+        return "bigint"
+    raise AssertionError(f"no declared type for Arrow {arrow}")
+
+
+def written_schema(root) -> tuple[list[tuple[str, str]], list[str]]:
+    """(columns, partition directory levels) of the Parquet files below `root`."""
+    files = sorted(root.rglob("*.parquet"))
+    assert files, f"the job wrote nothing under {root}"
+    schemas = {tuple((f.name, glue_type(f.type)) for f in pq.read_schema(p)) for p in files}
+    assert len(schemas) == 1, f"files under {root} disagree: {schemas}"
+    levels = [part.split("=")[0] for part in files[0].relative_to(root).parts[:-1]]
+    return list(schemas.pop()), levels
+
+
+def test_lake_and_quarantine_files_are_the_declared_tables(spark, locations) -> None:
+    firehose_object(
+        locations.raw,
+        "2026-11-24T08:00:10",
+        [event(1, "2026-11-24T08:00:00"), '{"event_uuid": "not-a-uuid", "event_name": "a:b"}'],
+    )
+    run_day_job(spark, locations.config())
+
+    for name, root in (
+        (EVENTS, locations.lake / "events"),
+        (QUARANTINE, locations.quarantine / "events"),
+    ):
+        declared = table(name)
+        columns, levels = written_schema(root)
+        assert columns == [(c.name, c.type) for c in declared.columns], f"{name} columns drifted"
+        assert levels == list(declared.partition_names), f"{name} partition levels drifted"
+
+
+def glue_of(annotation: typing.Any) -> str:
+    """The Glue type the manifests table declares for a Manifest field's annotation."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        (inner,) = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return glue_of(inner)
+    if origin is dict:
+        key, value = typing.get_args(annotation)
+        return f"map<{glue_of(key)},{glue_of(value)}>"
+    if origin is list:
+        return f"array<{glue_of(typing.get_args(annotation)[0])}>"
+    if dataclasses.is_dataclass(annotation):
+        hints = typing.get_type_hints(annotation)
+        fields = ",".join(
+            f"{f.name}:{glue_of(hints[f.name])}" for f in dataclasses.fields(annotation)
+        )
+        return f"struct<{fields}>"
+    return {str: "string", int: "bigint", bool: "boolean", float: "double"}[annotation]
+
+
+def test_the_manifests_table_declares_the_manifests_fields_and_types() -> None:
+    hints = typing.get_type_hints(Manifest)
+    declared = table(MANIFESTS)
+    assert "run_date" in declared.partition_names
+    assert "run_date" not in declared.column_names
+    for column in declared.columns:
+        assert column.name in hints, f"the manifest has no field {column.name}"
+        expected = glue_of(hints[column.name])
+        # manifest_version is small enough for an int; every other number is a bigint.
+        assert column.type == expected or (column.type, expected) == ("int", "bigint"), column.name
