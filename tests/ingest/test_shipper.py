@@ -86,13 +86,14 @@ def offsets(checkpoint: Path) -> dict[str, int]:
     return {m.path: m.offset for m in OffsetCheckpoint.load(checkpoint).files.values()}
 
 
+@pytest.mark.parametrize("watch", ["app.log", "app.log*"])  # the rotated name matches or not
 def test_rename_and_create_rotation_loses_nothing_and_reads_nothing_twice(
-    kinesis: LocalKinesis, stream: str, tmp_path: Path
+    watch: str, kinesis: LocalKinesis, stream: str, tmp_path: Path
 ) -> None:
     log, rotated, checkpoint = tmp_path / "app.log", tmp_path / "app.log.1", tmp_path / "ck.json"
     first, late, second = make_records(500), make_records(100), make_records(300)
     append(log, first)
-    run = Shipping(kinesis.client(), stream, log, checkpoint)
+    run = Shipping(kinesis.client(), stream, tmp_path / watch, checkpoint)
     run.wait_until(lambda: run.producer.stats.sent == 500, "the first 500 records")
     writer = open(log, "ab")  # noqa: SIM115 - the application's handle, kept across the rename
     os.rename(log, rotated)
