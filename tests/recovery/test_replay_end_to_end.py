@@ -3,6 +3,8 @@ firehose-local (the transform), raw, the day job on local Spark, the lake and th
 
 from __future__ import annotations
 
+import gzip
+import shutil
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -93,3 +95,65 @@ def test_quarantine_replay_lands_repaired_records_late_in_their_day_and_twice_ad
     assert third.counts.duplicates_in_lake == millis, "the lookback must catch the second copy"
     assert third.counts.written == 0
     assert lake_rows(spark, locations) == rows, "replaying again added rows to the lake"
+
+
+def objects_of_hour(raw: Path, day: date, hour: int) -> list[Path]:
+    folder = raw / layout.render_prefix(
+        layout.firehose_prefix(), datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+    )
+    return sorted(folder.glob("*.gz"))
+
+
+def test_a_restored_raw_object_is_replayed_by_rerunning_its_day_and_the_days_after(
+    spark, tmp_path: Path
+) -> None:
+    """docs/runbook.md: the rerun of the day is the replay; rerun the later days too when the
+    restored records may already have been written by them."""
+    day, next_day = date(2026, 11, 24), date(2026, 11, 25)
+    complete = tmp_path / "complete" / "raw"
+    write_firehose_day(
+        DaySpec(day, 1500, seed=21, faults=FAULTS, buffer_seconds=900), str(complete), workers=1
+    )
+    write_firehose_day(
+        DaySpec(next_day, 1000, seed=22, faults=FAULTS, buffer_seconds=900),
+        str(complete),
+        workers=1,
+    )
+    # A producer retry: a few of the noon object's events arrive again the next morning.
+    noon_object = objects_of_hour(complete, day, 12)[0]
+    copies = [line for line in gzip.decompress(noon_object.read_bytes()).splitlines()
+              if C.validate_record(line, layout.day_start(next_day).timestamp()).valid][:5]  # fmt: skip
+    assert len(copies) == 5
+    retry_key = layout.raw_object_key(
+        layout.DEFAULT_STREAM, layout.day_start(next_day) + timedelta(hours=3)
+    )
+    (complete / retry_key).parent.mkdir(parents=True, exist_ok=True)
+    (complete / retry_key).write_bytes(gzip.compress(b"\n".join(copies) + b"\n"))
+    copied = {orjson.loads(c)["event_uuid"] for c in copies}
+    expected = make_locations(tmp_path / "complete", complete)
+    expected_day = run_day_job(spark, expected.config(day))
+    run_day_job(spark, expected.config(next_day))
+
+    # The same days, but the noon object was missing (restored from a backup later).
+    raw = tmp_path / "restored" / "raw"
+    shutil.copytree(complete, raw)
+    missing = raw / noon_object.relative_to(complete)
+    backup = tmp_path / "backup.gz"
+    missing.rename(backup)
+    locations = make_locations(tmp_path / "restored", raw)
+    run_day_job(spark, locations.config(day))
+    assert run_day_job(spark, locations.config(next_day)).late_events >= len(copies)
+
+    backup.rename(missing)
+    rerun = run_day_job(spark, locations.config(day))
+    assert rerun.raw_objects.owned == expected_day.raw_objects.owned
+    assert rerun.counts == expected_day.counts, "the rerun of D must read the restored object"
+    twice = Counter(u for u, _, _ in lake_rows(spark, locations))
+    assert {u for u, n in twice.items() if n > 1} == copied, (
+        "rerunning D alone writes the copies a second time: the next day must be rerun too"
+    )
+    rerun_next = run_day_job(spark, locations.config(next_day))
+    assert rerun_next.counts.duplicates_in_lake >= len(copies)
+    assert lake_rows(spark, locations) == lake_rows(spark, expected), (
+        "after the reruns the lake must be what it would have been with the object in place"
+    )
