@@ -149,10 +149,10 @@ class FileShipper:
     # ---- the producer's events (sender thread, admission thread) ----
 
     def _before_send(self, records: list[Record]) -> None:
-        tickets = [r.ticket for r in records if type(r) is Line]
+        last = max((r.ticket for r in records if type(r) is Line), default=-1)
         with self._lock:
-            if tickets and max(tickets) > self._last_sent:
-                self._last_sent = max(tickets)
+            if last > self._last_sent:
+                self._last_sent = last
                 self._save()  # written before the call: a crash during it is counted
 
     def _sent(self, records: list[Record], results: list[dict[str, Any]]) -> None:

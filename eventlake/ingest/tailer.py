@@ -96,8 +96,14 @@ class OffsetCheckpoint:
     def load(cls, path: Path) -> OffsetCheckpoint:
         if not path.exists():
             return cls(path)
-        data = orjson.loads(path.read_bytes())
-        if data.get("version") != CHECKPOINT_VERSION:
+        try:
+            data = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError as exc:
+            raise ValueError(
+                f"{path}: unreadable checkpoint ({exc}); move it aside to start over "
+                "(the files are then sent again from their start)"
+            ) from exc
+        if not isinstance(data, dict) or data.get("version") != CHECKPOINT_VERSION:
             raise ValueError(f"{path}: not a version {CHECKPOINT_VERSION} shipper checkpoint")
         files = {m["key"]: FileMark(**m) for m in data.get("files", [])}
         return cls(path, files, int(data.get("in_flight", 0)))
@@ -378,13 +384,11 @@ class Tailer:
             return []
         own = file_key(os.fstat(handle.fileno()))
         busy = {t.key for t in self.open}
-        for entry in sorted(os.scandir(folder), key=lambda e: -e.stat().st_mtime):
-            if not entry.is_file() or entry.stat().st_size < offset:
+        for path, st in _newest_first(folder):
+            key = file_key(st)
+            if key == own or st.st_size < offset:
                 continue
-            key = file_key(entry.stat())
-            if key == own:
-                continue
-            copy = _open_for_tailing(entry.path)
+            copy = _open_for_tailing(path)
             if copy is None:
                 continue
             first = first_line(copy.fileno())
@@ -398,7 +402,7 @@ class Tailer:
             if key in busy or self.known(key) is not None or key in self.finished:
                 copy.close()
                 return []  # the copy is read already (a watched name, or before a restart)
-            return [self._open(entry.path, copy, offset, head, rotated=True, before=before)]
+            return [self._open(path, copy, offset, head, rotated=True, before=before)]
         self.notes.append(
             f"{folder}: no copy holds the lines after offset {offset} of the truncated file; "
             "lines written after it and before the truncation (if any) were not read"
@@ -460,6 +464,19 @@ class Tailer:
             if line_ending_at(fd, tailed.line_end) == tailed.last_raw:
                 return tailed
         return None
+
+
+def _newest_first(folder: Path) -> list[tuple[str, os.stat_result]]:
+    """The regular files of a folder, most recently modified first (a vanished one skipped)."""
+    found = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                if entry.is_file():
+                    found.append((entry.path, entry.stat()))
+            except OSError:
+                continue
+    return sorted(found, key=lambda item: -item[1].st_mtime)
 
 
 def verified(fd: int, mark: FileMark) -> bool:

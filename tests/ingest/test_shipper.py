@@ -238,6 +238,80 @@ def test_a_glob_ships_every_matching_file_and_files_created_later(
     assert offsets(checkpoint) == {str(logs / n): (logs / n).stat().st_size for n in batches}
 
 
+def test_a_line_written_in_two_parts_is_one_record(
+    kinesis: LocalKinesis, stream: str, tmp_path: Path
+) -> None:
+    log, checkpoint = tmp_path / "app.log", tmp_path / "ck.json"
+    [whole] = make_records(1)
+    log.write_bytes(whole[:40])  # the application is mid-write
+    run = Shipping(kinesis.client(), stream, log, checkpoint, until_idle_s=1.5)
+    time.sleep(0.4)
+    assert run.producer.stats.read == 0, "half a line must not be shipped while followed"
+    append(log, [])
+    with open(log, "ab") as handle:
+        handle.write(whole[40:] + b"\n")
+    run.join()
+    assert [r["Data"] for r in read_all_records(kinesis.client(), stream)] == [whole]
+    assert offsets(checkpoint)[str(log)] == log.stat().st_size
+
+
+class DownKinesis:
+    """An outage: every call fails as if the endpoint were unreachable."""
+
+    def __init__(self, client: Any) -> None:
+        self.exceptions = client.exceptions
+
+    def put_records(self, **kwargs: Any) -> dict[str, Any]:
+        from botocore.exceptions import EndpointConnectionError
+
+        raise EndpointConnectionError(endpoint_url="http://kinesis.outage")
+
+
+def test_a_stop_during_an_outage_spools_and_the_checkpoint_passes_only_synced_lines(
+    kinesis: LocalKinesis, stream: str, tmp_path: Path
+) -> None:
+    log, checkpoint = tmp_path / "app.log", tmp_path / "ck.json"
+    records = make_records(2000)  # more than the call in flight (500) and the buffer hold
+    append(log, records)
+    outage = {
+        "buffer_records": 20,
+        "spool_after_s": 0.02,
+        "drain_timeout_s": 0.3,
+        "backoff_cap_s": 0.05,
+    }
+    run = Shipping(
+        DownKinesis(kinesis.client()), stream, log, checkpoint, until_idle_s=None, **outage
+    )
+    run.wait_until(lambda: run.producer.stats.spooled > 500, "the outage to spool")
+    assert offsets(checkpoint).get(str(log), 0) == 0, "lines before the unsent call were committed"
+    run.producer.request_stop()
+    run.join()
+    read = run.producer.stats.read
+    assert read > 500  # usually mid-file; the file may be read to its end on a slow machine
+    assert run.producer.stats.spooled == read, "everything read must be spooled"
+    through = sum(len(r) + 1 for r in records[:read])
+    assert offsets(checkpoint)[str(log)] == through, "the spooled lines are settled, no more"
+
+    restart = Shipping(kinesis.client(), stream, log, checkpoint, until_idle_s=0.3)
+    restart.join()
+    assert restart.producer.stats.replayed == read
+    assert restart.producer.stats.read == len(records) - read, "spooled lines were read again"
+    counts = stream_counts(kinesis, stream)
+    assert set(counts) == set(uuid_list(records))
+    assert max(counts.values()) == 1
+
+
+def test_an_unreadable_checkpoint_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    (tmp_path / "x.log").write_bytes(b"")
+    (tmp_path / "ck.json").write_bytes(b"{torn")
+    code = eventlake(["produce", "--stream", "s", "--input", str(tmp_path / "x.log"),
+                      "--checkpoint", str(tmp_path / "ck.json")])  # fmt: skip
+    assert code == 2
+    assert "unreadable checkpoint" in capsys.readouterr().err
+
+
 class AckWitness:
     """Fails a share of records (like Kinesis under load) and, before every call, checks the
     checkpoint on disk: every line before its offset must already have been acknowledged."""
