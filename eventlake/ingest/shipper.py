@@ -14,6 +14,7 @@ one call, 500 records, as the producer sends one call at a time). The next start
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -97,7 +98,8 @@ class FileShipper:
         self._dirty = False
         self.commits = 0
         self.tailer = Tailer(
-            pattern,
+            # Absolute, so the checkpoint's paths mean the same from any working directory.
+            os.path.abspath(pattern),
             self.checkpoint.files.get,
             follow=follow,
             stop=stop,
