@@ -313,6 +313,9 @@ class FirehoseLocal:
                 self._read_position[shard_id] = records[-1]["SequenceNumber"]
             elif shard_id in self._exhausted:
                 self.buffer.last_sequence.setdefault(shard_id, self._position(shard_id) or "")
+                # A buffer holding only this end mark is due after the interval like any
+                # other, so the closed parent reaches the checkpoint without new records.
+                self.buffer.opened_at = self.buffer.opened_at or time.monotonic()
         return len(merged)
 
     def _shard_ids(self) -> list[str]:
