@@ -101,7 +101,8 @@ def run_replay(args: argparse.Namespace) -> int:
         "rows": len(records),
         "send": len(to_send),
         "stay": len(decisions) - len(to_send),
-        "uuids": [d.record.event_uuid for d in to_send],
+        # the uuids as sent (a bad_uuid repair changes the uuid itself)
+        "uuids": [orjson.loads(d.data)["event_uuid"] for d in to_send],
         "dry_run": args.dry_run,
     }
     code = 0
