@@ -163,23 +163,30 @@ def test_dry_run_prints_the_plan_and_sends_nothing(
     write_quarantine(
         tmp_path, C.BAD_EVENT_NAME, [{"raw_record": raw(event(event_name="Bad Name"))}], False
     )
+    other = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    write_quarantine(
+        tmp_path, C.BAD_UUID, [{"raw_record": raw(event(event_uuid=other.upper()))}], False
+    )
     common = ["quarantine", "replay", "--run-date", RUN_DATE.isoformat(), "--quarantine", str(tmp_path),
               "--stream", stream, "--endpoint-url", kinesis.endpoint_url, "--rate", "0", "--quiet",
               "--spool", str(tmp_path / "spool.ndjson")]  # fmt: skip
 
     assert eventlake([*common, "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "2 rows" in out
+    assert "3 rows" in out
     assert "send       1  created_at_in_millis   repaired by created_at_in_millis" in out
     assert "stay       1  bad_event_name         no built-in repair for bad_event_name" in out
     assert f"created_at {seconds * 1000!r} -> {seconds!r}" in out
     assert "dry run: nothing sent" in out
     assert read_all_records(kinesis.client(), stream) == []
 
-    assert eventlake(common) == 0
-    [sent] = read_all_records(kinesis.client(), stream)
-    assert orjson.loads(sent["Data"])["created_at"] == seconds
-    assert sent["PartitionKey"] == UUID
+    assert eventlake([*common, "--summary-json", str(tmp_path / "s.json")]) == 0
+    records = read_all_records(kinesis.client(), stream)
+    sent = {r["PartitionKey"]: orjson.loads(r["Data"]) for r in records}
+    assert sent.keys() == {UUID, other}
+    assert sent[UUID]["created_at"] == seconds
+    summary = orjson.loads((tmp_path / "s.json").read_bytes())
+    assert sorted(summary["uuids"]) == sorted([UUID, other]), "the uuids as sent, repaired"
 
 
 def test_replay_needs_a_stream_unless_dry_run(
