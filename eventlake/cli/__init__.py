@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "eventlake.cli.firehose_local",
     "eventlake.cli.kinesis_local",
     "eventlake.cli.run_day",
+    "eventlake.cli.quarantine",
     "eventlake.cli.demo",
     "eventlake.cli.airflow",
     "eventlake.cli.capacity",

@@ -6,7 +6,8 @@ How nothing gets lost:
   5 MiB, and retries only the records a call reports as failed (and whole calls that fail:
   throttling, 5xx, connection errors), with exponential backoff and full jitter.
 - When the buffer stays full (an outage), admission writes records to an NDJSON spool file
-  on disk instead of growing memory. Records spooled during a run are replayed once the
+  on disk instead of growing memory; a record counts as spooled only once fsynced (per
+  append, or every N ms: `Durability`). Records spooled during a run are replayed once the
   stream accepts writes again; a spool left by a previous run is replayed first on start.
   A spool file is deleted only after all its records were sent or re-spooled.
 - On SIGINT/SIGTERM admission stops, the buffer is flushed for up to --drain-timeout, and
@@ -32,7 +33,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from eventlake.ingest.spool import Record, Spool
+from eventlake.ingest.spool import Durability, Record, Spool
 
 MAX_RECORDS_PER_CALL = 500
 MAX_BYTES_PER_CALL = 5 * 1024 * 1024
@@ -183,6 +184,7 @@ class ProducerConfig:
     drain_timeout_s: float = 10.0  # on stop, how long without progress before spooling
     backoff_base_s: float = 0.1
     backoff_cap_s: float = 5.0
+    durability: Durability = field(default_factory=Durability)  # when spooled records are fsynced
 
 
 class PermanentError(Exception):
@@ -204,7 +206,7 @@ class Producer:
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()
         self.stats = ProducerStats()
-        self.spool = Spool(config.spool_path)
+        self.spool = Spool(config.spool_path, config.durability, self._spooled_durably)
         self.stop_requested = threading.Event()  # stop admitting (signal or end of input)
         self._hard_stop = threading.Event()  # stop sending: spool what is left
         self._closing = threading.Event()
@@ -219,17 +221,27 @@ class Producer:
         self._last_progress = self.clock.now()  # last time the stream accepted a record
         self.fatal: BaseException | None = None
         self._sender = threading.Thread(target=self._send_loop, name="kinesis-sender", daemon=True)
-        # Called with every PutRecords call's records and results (the replay ledger listens).
+        # Listeners (the replay ledger, the file shipper's checkpoint), all optional:
+        # records about to be handed to PutRecords,
+        self.before_send: Callable[[list[Record]], None] | None = None
+        # every PutRecords call's records and results,
         self.on_sent: Callable[[list[Record], list[dict[str, Any]]], None] | None = None
+        # records now fsynced in the spool, and a record rejected (durably) as too large.
+        self.on_spooled: Callable[[list[Record]], None] | None = None
+        self.on_rejected: Callable[[Record], None] | None = None
 
     # ---- public API ----
 
     def run(self, source: Iterable[bytes]) -> ProducerStats:
         """Replay the spool, send the source at the target rate, flush; spool what is left."""
+        return self.run_records(to_record(data) for data in source)
+
+    def run_records(self, records: Iterable[Record]) -> ProducerStats:
+        """`run` for a source that makes its own records (the file shipper tags them)."""
         self._sender.start()
         try:
             self.replay_spool()
-            self._admit_source(source)
+            self._admit_source(records)
             if self._spooled_this_run and self.healthy and not self.stop_requested.is_set():
                 self.replay_spool()
         finally:
@@ -252,7 +264,7 @@ class Producer:
             records = Spool.read(path)
             for record in records:
                 if self.stop_requested.is_set() or self.fatal:
-                    self.stats.spooled += self.spool.append(_chain([record], records))
+                    self.spool.append(_chain([record], records))
                     break
                 self._admit(record, count_read=False)
                 replayed += 1
@@ -296,13 +308,14 @@ class Producer:
 
     # ---- admission ----
 
-    def _admit_source(self, source: Iterable[bytes]) -> None:
+    def _admit_source(self, source: Iterable[Record]) -> None:
         pacer = Pacer(self.config.rate, self.clock)
-        for data in source:
+        for record in source:
             if self.stop_requested.is_set() or self.fatal:
                 return
             pacer.wait()
-            self._admit(to_record(data))
+            self._admit(record)
+            self.spool.tick()
             if self._claimed:
                 self._release_claimed()
             # Back from an outage: replay what it spooled once the buffer has drained.
@@ -320,6 +333,8 @@ class Producer:
         if record_size(record) > KINESIS_MAX_RECORD_BYTES:
             self.spool.reject(record, f"record_too_large: {record_size(record)} bytes > 1 MiB")
             self.stats.rejected += 1
+            if self.on_rejected is not None:
+                self.on_rejected(record)
             return
         with self._finished:
             self._unfinished += 1
@@ -333,9 +348,15 @@ class Producer:
             self._to_spool([record])
 
     def _to_spool(self, records: list[Record]) -> None:
-        self.stats.spooled += self.spool.append(records)
+        self.spool.append(records)
         self._spooled_this_run = True
         self._settle(len(records))
+
+    def _spooled_durably(self, records: list[Record]) -> None:
+        """The spool fsynced these records: only now are they reported as spooled."""
+        self.stats.spooled += len(records)
+        if self.on_spooled is not None:
+            self.on_spooled(records)
 
     def _settle(self, count: int) -> None:
         with self._finished:
@@ -347,6 +368,7 @@ class Producer:
     def _send_loop(self) -> None:
         carry: Record | None = None
         while True:
+            self.spool.tick()
             batch, carry = self._next_batch(carry)
             if batch:
                 try:
@@ -418,6 +440,8 @@ class Producer:
         from botocore.exceptions import ClientError
 
         self.stats.calls += 1
+        if self.before_send is not None:
+            self.before_send(records)
         entries = [{"Data": data, "PartitionKey": pk} for data, pk in records]
         try:
             response = self.client.put_records(StreamName=self.config.stream, Records=entries)

@@ -3,7 +3,9 @@
 moto's Firehose neither reads Kinesis, nor calls a Lambda, nor buffers or gzips, so this
 worker reproduces the parts the pipeline relies on:
 - reads every shard of a Kinesis stream (GetShardIterator/GetRecords, following
-  NextShardIterator; the shard list is refreshed each cycle, so resharding is picked up);
+  NextShardIterator). The shard list is refreshed each cycle; after a split or a merge a
+  child is read only once its parents were read to their end, as the Kinesis Client
+  Library does, so the records of one partition key stay in order across resharding;
 - calls the transform handler in-process with Firehose-shaped events (recordId,
   approximateArrivalTimestamp, base64 data, kinesisRecordMetadata), in invocations of at most
   1 MiB like Firehose's Lambda processor buffer;
@@ -19,6 +21,7 @@ worker reproduces the parts the pipeline relies on:
 from __future__ import annotations
 
 import gzip
+import heapq
 import threading
 import time
 import uuid
@@ -294,10 +297,14 @@ class FirehoseLocal:
             # Anchor on the earliest arrival over all shards, not on the first shard read.
             arrivals = [_ms(r["ApproximateArrivalTimestamp"]) for _, rs in batches for r in rs]
             simulation.anchor_ms = min(arrivals) if arrivals else None
-        # Firehose reads shards in parallel; handle this cycle's records in arrival order.
-        merged = sorted(
-            ((shard_id, r) for shard_id, records in batches for r in records),
-            key=lambda item: item[1]["ApproximateArrivalTimestamp"],
+        # Firehose reads shards in parallel; handle this cycle's records in arrival order. A
+        # merge of the per-shard lists never reorders records within a shard, even if two
+        # of them carry arrival times out of order.
+        merged = list(
+            heapq.merge(
+                *([(shard_id, r) for r in records] for shard_id, records in batches),
+                key=lambda item: item[1]["ApproximateArrivalTimestamp"],
+            )
         )
         if merged:
             self._ingest(merged)
@@ -306,17 +313,35 @@ class FirehoseLocal:
                 self._read_position[shard_id] = records[-1]["SequenceNumber"]
             elif shard_id in self._exhausted:
                 self.buffer.last_sequence.setdefault(shard_id, self._position(shard_id) or "")
+                # A buffer holding only this end mark is due after the interval like any
+                # other, so the closed parent reaches the checkpoint without new records.
+                self.buffer.opened_at = self.buffer.opened_at or time.monotonic()
         return len(merged)
 
     def _shard_ids(self) -> list[str]:
+        """The shards to read now: open or not yet finished, and whose parents are finished.
+
+        A parent is finished once read to its end (in this run, or closed in the checkpoint);
+        a parent no longer listed has expired with the stream's retention.
+        """
         shards, token = [], None
         while True:
             kwargs = {"NextToken": token} if token else {"StreamName": self.config.stream}
             response = self.client.list_shards(**kwargs)
-            shards.extend(s["ShardId"] for s in response["Shards"])
+            shards.extend(response["Shards"])
             token = response.get("NextToken")
             if not token:
-                return [s for s in shards if s not in self.checkpoint.closed]
+                break
+        listed = {s["ShardId"] for s in shards}
+        finished = self.checkpoint.closed | self._exhausted
+        ready = []
+        for shard in shards:
+            if shard["ShardId"] in self.checkpoint.closed:
+                continue
+            parents = (shard.get("ParentShardId"), shard.get("AdjacentParentShardId"))
+            if all(p is None or p not in listed or p in finished for p in parents):
+                ready.append(shard["ShardId"])
+        return ready
 
     def _position(self, shard_id: str) -> str | None:
         return self._read_position.get(shard_id) or self.checkpoint.sequences.get(shard_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import gzip
 import re
+import threading
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from eventlake.cli import main as eventlake
 from eventlake.core import layout, storage
+from eventlake.local import firehose
 from eventlake.local.firehose import (
     DaySimulation,
     DeliveryConfig,
@@ -22,6 +25,7 @@ from eventlake.local.firehose import (
 from eventlake.local.kinesis import LocalKinesis
 
 from .conftest import make_event, make_records, uuids_of
+from .kinesis_resharding import like_kinesis
 
 OBJECT_KEY = re.compile(
     r"^(events|errors/processing-failed)/(\d{4})/(\d{2})/(\d{2})/(\d{2})/"
@@ -241,3 +245,129 @@ def test_missing_stream_is_a_clear_error(
     )
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+# --- resharding ---
+
+KEYS = [f"key-{i:02d}" for i in range(24)]
+
+
+class RecordingWorker(FirehoseLocal):
+    """firehose-local that also keeps the event lines in the order it wrote them."""
+
+    written: list[bytes]
+
+    def _write(self, key: str, lines: list[bytes]) -> None:
+        super()._write(key, lines)
+        if key.startswith("events/"):
+            self.written = [*getattr(self, "written", []), *lines]
+
+
+def recording_worker(
+    kinesis: LocalKinesis, stream: str, raw: Path, **overrides: object
+) -> RecordingWorker:
+    plain = worker(kinesis, stream, raw, **overrides)
+    return RecordingWorker(plain.client, plain.config)
+
+
+def put_rounds(client: object, stream: str, rounds: int, start: int) -> list[bytes]:
+    """`rounds` PutRecords calls, each with one event per key; `n` orders a key's events."""
+    sent = []
+    for n in range(start, start + rounds):
+        batch = [orjson.dumps({**make_event(), "key": key, "n": n}) for key in KEYS]
+        client.put_records(
+            StreamName=stream,
+            Records=[{"Data": d, "PartitionKey": k} for d, k in zip(batch, KEYS, strict=True)],
+        )
+        sent += batch
+    return sent
+
+
+def assert_each_key_in_order(lines: list[bytes]) -> None:
+    order: dict[str, list[int]] = {}
+    for line in lines:
+        event = orjson.loads(line)
+        order.setdefault(event["key"], []).append(event["n"])
+    for key, ns in order.items():
+        assert ns == sorted(ns), f"{key} was delivered out of order: {ns}"
+
+
+def midpoint(shard: dict) -> str:
+    low, high = (int(shard["HashKeyRange"][k]) for k in ("StartingHashKey", "EndingHashKey"))
+    return str((low + high) // 2)
+
+
+def test_a_split_and_a_merge_during_a_run_lose_nothing_and_keep_each_keys_order(
+    kinesis: LocalKinesis, stream: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    like_kinesis(monkeypatch)
+    # A few records per GetRecords: a parent takes several cycles to read, so a child read
+    # alongside it would deliver a key's later records before its earlier ones.
+    monkeypatch.setattr(firehose, "GET_RECORDS_LIMIT", 15)
+    client = kinesis.client()
+    sent = put_rounds(client, stream, 10, 0)
+    run = recording_worker(kinesis, stream, tmp_path / "raw", buffer_bytes=20_000)
+    thread = threading.Thread(target=run.run, kwargs={"max_seconds": 60}, daemon=True)
+    thread.start()
+    first, second = client.list_shards(StreamName=stream)["Shards"]
+    client.split_shard(
+        StreamName=stream, ShardToSplit=first["ShardId"], NewStartingHashKey=midpoint(first)
+    )
+    sent += put_rounds(client, stream, 10, 10)
+    upper_half = client.list_shards(StreamName=stream)["Shards"][-1]
+    client.merge_shards(
+        StreamName=stream,
+        ShardToMerge=upper_half["ShardId"],
+        AdjacentShardToMerge=second["ShardId"],
+    )
+    sent += put_rounds(client, stream, 10, 20)
+    deadline = time.monotonic() + 30
+    while run.stats.records_in < len(sent) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run.stop.set()
+    thread.join(30)
+
+    shards = client.list_shards(StreamName=stream)["Shards"]
+    assert len(shards) == 5, "the stream was not split and merged"
+    assert uuids_of(run.written) == uuids_of(sent), "resharding lost records"
+    assert len(run.written) == len(sent), "a record was delivered twice in one run"
+    assert_each_key_in_order(run.written)
+    assert run.checkpoint.closed == {first["ShardId"], second["ShardId"], upper_half["ShardId"]}
+
+
+def test_checkpoints_survive_a_split_and_a_merge_and_a_crash_in_between(
+    kinesis: LocalKinesis, stream: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    like_kinesis(monkeypatch)
+    monkeypatch.setattr(firehose, "GET_RECORDS_LIMIT", 15)  # parents take several cycles
+    client, raw = kinesis.client(), tmp_path / "raw"
+    runs: list[RecordingWorker] = []
+
+    def deliver() -> int:
+        runs.append(recording_worker(kinesis, stream, raw))
+        return runs[-1].run(until_idle_s=0.3).records_in
+
+    before = put_rounds(client, stream, 5, 0)
+    assert deliver() == len(before)
+    unread = put_rounds(client, stream, 5, 5)  # still in the parents when they close
+    client.update_shard_count(StreamName=stream, TargetShardCount=4, ScalingType="UNIFORM_SCALING")
+    split = put_rounds(client, stream, 5, 10)
+    crashed = recording_worker(kinesis, stream, raw)
+    for _ in range(12):  # reads the parents to their end and the children: never flushed
+        crashed.poll_once()
+    assert crashed.stats.records_in == len(unread) + len(split)
+    assert deliver() == len(unread) + len(split), "the restart must resume from the checkpoint"
+    client.update_shard_count(StreamName=stream, TargetShardCount=2, ScalingType="UNIFORM_SCALING")
+    merged = put_rounds(client, stream, 5, 15)
+    assert deliver() == len(merged), "closed parents must not be read again after the merge"
+
+    lines = [line for run in runs for line in getattr(run, "written", [])]
+    assert uuids_of(lines) == uuids_of(before + unread + split + merged)
+    assert len(lines) == len(before + unread + split + merged)
+    assert_each_key_in_order(lines)
+    open_shards = [s for s in client.list_shards(StreamName=stream)["Shards"]
+                   if "EndingSequenceNumber" not in s["SequenceNumberRange"]]  # fmt: skip
+    assert len(open_shards) == 2
+    checkpoint = runs[-1].checkpoint
+    assert {s["ShardId"] for s in open_shards} <= set(checkpoint.sequences)
+    assert len(checkpoint.closed) == 2 + 4, "every parent must be closed in the checkpoint"

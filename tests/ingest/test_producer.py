@@ -23,7 +23,7 @@ from eventlake.ingest.producer import (
     ProducerConfig,
     partition_key,
 )
-from eventlake.ingest.spool import Spool
+from eventlake.ingest.spool import Durability, Spool
 from eventlake.local.kinesis import LocalKinesis, free_port, read_all_records
 
 from .conftest import CompressedClock, make_records, uuids_of
@@ -297,3 +297,69 @@ def test_sigterm_during_an_outage_spools_and_the_next_start_replays_it(
     assert replay.wait(timeout=60) == 0, replay.stderr.read().decode()
     assert uuids_of(records[: stats["read"]]) <= stream_uuids(kinesis, stream)
     assert Spool(spool).pending_files() == [], "the spool must be empty after replay"
+
+
+class DownKinesis:
+    """Every PutRecords call fails as if the endpoint were unreachable: an outage."""
+
+    def __init__(self, client: Any) -> None:
+        self.exceptions = client.exceptions
+
+    def put_records(self, **kwargs: Any) -> dict[str, Any]:
+        raise EndpointConnectionError(endpoint_url="http://kinesis.outage")
+
+
+@pytest.mark.parametrize("durability", ["batch", "50ms"])
+def test_spooled_records_are_on_disk_before_they_are_reported_spooled(
+    durability: str, kinesis: LocalKinesis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Patch os.fsync to see what the spool file holds each time it is synced; every record
+    reported as spooled (stats and the on_spooled listener) must be in a synced state first."""
+    spool = tmp_path / "spool.ndjson"
+    synced: list[bytes] = []  # the spool file's bytes at each fsync of it
+    events: list[tuple[str, int]] = []  # ("fsync" | "reported", index into synced / count)
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        if os.readlink(f"/proc/self/fd/{fd}") == str(spool):
+            synced.append(spool.read_bytes())
+            events.append(("fsync", len(synced) - 1))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    records = make_records(400)
+    config = ProducerConfig(
+        stream="down",
+        rate=2000,
+        spool_path=spool,
+        buffer_records=20,
+        spool_after_s=0.01,
+        drain_timeout_s=0.2,
+        backoff_cap_s=0.05,
+        durability=Durability.parse(durability),
+    )
+    producer = Producer(DownKinesis(kinesis.client()), config)
+    reported: list[bytes] = []
+    unsynced: list[bytes] = []  # reported before a sync held them (collected: the listener
+    # runs on the producer's threads, where an assertion would not reach the test)
+
+    def on_spooled(batch: list[tuple[bytes, str]]) -> None:
+        events.append(("reported", len(batch)))
+        last_sync = max((i for kind, i in events if kind == "fsync"), default=None)
+        on_disk = set()
+        if last_sync is not None:
+            on_disk = {Spool.decode_line(line)[0] for line in synced[last_sync].splitlines()}
+        unsynced.extend(data for data, _ in batch if data not in on_disk)
+        reported.extend(data for data, _ in batch)
+
+    producer.on_spooled = on_spooled
+    stats = producer.run(records)
+
+    assert not unsynced, f"{len(unsynced)} records were reported spooled before an fsync"
+    assert stats.spooled == len(records) == len(reported), "every record must end up spooled"
+    assert set(reported) == set(records)
+    assert [kind for kind, _ in events].count("fsync") >= 1
+    if durability == "batch":
+        assert producer.spool.fsyncs >= producer.spool.appended / MAX_RECORDS_PER_CALL
+    else:  # one fsync per 50 ms, not one per append
+        assert producer.spool.fsyncs < producer.spool.appended / 4

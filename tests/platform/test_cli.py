@@ -45,3 +45,14 @@ def test_positive_int_rejects_what_is_not_a_count(text) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match=r"whole number|at least 1"):
         cli_args.positive_int(text)
     assert cli_args.positive_int("7") == 7
+
+
+def test_nested_quarantine_replay_has_help_and_a_bad_day_is_a_usage_error(capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["quarantine", "replay", "--help"])
+    assert stopped.value.code == 0
+    assert "usage: eventlake quarantine replay" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["quarantine", "replay", "--run-date", "24/11/2026", "--quarantine", "x"])
+    assert stopped.value.code == 2
+    assert "not a date (YYYY-MM-DD): '24/11/2026'" in capsys.readouterr().err
