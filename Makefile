@@ -1,19 +1,34 @@
 # Two commands matter: `make demo` (the whole pipeline locally) and `make test` (everything CI runs).
 # Both create or refresh .venv/ idempotently and install what they need themselves.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The first interpreter of that version on PATH or under pyenv (whose shims need PYENV_VERSION).
+find_python = $(firstword $(foreach p,python$(1) $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/$(1).*/bin/python$(1)),$(shell "$(p)" -c 'import sys; sys.exit(sys.version[:5] != "$(1).")' >/dev/null 2>&1 && echo "$(p)")))
+# The dev environment runs MWAA 3.3.1's Python; the Glue-side tests also run on Glue 6.0's.
+PYTHON ?= $(call find_python,3.12)
+GLUE_PYTHON ?= $(call find_python,3.13)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+GLUE_VENV := .venv-glue
+GLUE_STAMP := $(GLUE_VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 export SODA_CORE_TELEMETRY_ENABLED := false
 
-.PHONY: venv demo test browser lint format unit tf-test checkov bench airflow deploy clean
+.PHONY: venv demo test browser lint format unit glue-test tf-test checkov bench airflow deploy clean
 
+# A venv of another Python version is replaced, not reused.
 $(STAMP): pyproject.toml requirements-dev.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -n "$(PYTHON)" || { echo "make: Python 3.12 (MWAA 3.3.1's) not found; install it (e.g. pyenv install 3.12) or pass PYTHON=/path/to/python3.12"; exit 1; }
+	@$(BIN)/python -c 'import sys; sys.exit(sys.version[:5] != "3.12.")' 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e '.[cli]'
+	@touch $@
+
+$(GLUE_STAMP): pyproject.toml requirements-glue.txt
+	@test -n "$(GLUE_PYTHON)" || { echo "make: Python 3.13 (Glue 6.0's) not found; install it (e.g. pyenv install 3.13) or pass GLUE_PYTHON=/path/to/python3.13"; exit 1; }
+	@$(GLUE_VENV)/bin/python -c 'import sys; sys.exit(sys.version[:5] != "3.13.")' 2>/dev/null || { rm -rf $(GLUE_VENV); $(GLUE_PYTHON) -m venv $(GLUE_VENV); }
+	$(GLUE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(GLUE_VENV)/bin/python -m pip install --quiet -r requirements-glue.txt -e '.[cli]'
 	@touch $@
 
 venv: $(STAMP)
@@ -21,7 +36,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/eventlake demo $(DEMO_ARGS)
 
-test: $(STAMP) browser lint unit tf-test checkov
+test: $(STAMP) browser lint unit glue-test tf-test checkov
 
 # The Airflow UI test drives Debian's chromium; install it where we can (root + apt-get).
 # Never fatal: without it the browser test skips and says why.
@@ -47,6 +62,10 @@ format: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The code Glue 6.0 runs (the contract and the Spark stages), on Glue 6.0's Python 3.13.
+glue-test: $(GLUE_STAMP)
+	PYSPARK_PYTHON=$(GLUE_VENV)/bin/python $(GLUE_VENV)/bin/python -m pytest tests/contract tests/dayjob $(GLUE_PYTEST_ARGS)
+
 tf-test:
 	bash infra/scripts/tf-check.sh
 
@@ -69,4 +88,4 @@ deploy: $(STAMP)
 	$(BIN)/eventlake deploy $(DEPLOY_ARGS)
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .local .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(GLUE_VENV) $(CHECKOV_VENV) .local .pytest_cache .ruff_cache

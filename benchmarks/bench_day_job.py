@@ -43,6 +43,7 @@ COMPARED_COUNTS = (
     "natural_duplicates",
     "synthetic_duplicates",
     "duplicates_in_lake",
+    "synthetic_duplicates_in_lake",
     "deferred",
     "blank_lines",
 )
@@ -68,7 +69,9 @@ def ensure_day(events: int) -> tuple[Path, dict[str, Any]]:
 # --- the Spark engine (the real job) ---
 
 
-def run_spark(raw: Path, out: Path, codec: str, driver_memory: str) -> dict[str, Any]:
+def run_spark(
+    raw: Path, out: Path, codec: str, driver_memory: str, run_date: date = DAY
+) -> dict[str, Any]:
     started = time.perf_counter()
     from eventlake.core.job_params import DayJobParams
     from eventlake.dayjob.job import run_day_job
@@ -77,7 +80,7 @@ def run_spark(raw: Path, out: Path, codec: str, driver_memory: str) -> dict[str,
     spark = local_session(driver_memory=driver_memory, cores=CORES)
     session_s = time.perf_counter() - started
     config = DayJobParams(
-        DAY, str(raw), str(out / "lake"), str(out / "quarantine"), str(out / "reports"),
+        run_date, str(raw), str(out / "lake"), str(out / "quarantine"), str(out / "reports"),
         parquet_codec=codec,
     )  # fmt: skip
     job_started = time.perf_counter()
@@ -199,10 +202,10 @@ def run_duckdb(raw: Path, out: Path, codec: str) -> dict[str, Any]:
     shutil.rmtree(quarantine, ignore_errors=True)
     quarantine.parent.mkdir(parents=True, exist_ok=True)
     con.execute(
-        "COPY (SELECT raw_record, CASE WHEN outcome = 'synthetic_duplicate' THEN 'event_uuid' ELSE reason_field END "
-        "AS reason_field, source_key, arrival_ts, CASE WHEN outcome = 'synthetic_duplicate' THEN "
+        "COPY (SELECT raw_record, CASE WHEN outcome IN ('synthetic_duplicate', 'synthetic_duplicate_in_lake') THEN 'event_uuid' ELSE reason_field END "
+        "AS reason_field, source_key, arrival_ts, CASE WHEN outcome IN ('synthetic_duplicate', 'synthetic_duplicate_in_lake') THEN "
         f"'{C.SYNTHETIC_DUPLICATE}' ELSE reason END AS reason FROM classified "
-        f"WHERE outcome IN ('invalid', 'synthetic_duplicate')) TO '{quarantine}' "
+        f"WHERE outcome IN ('invalid', 'synthetic_duplicate', 'synthetic_duplicate_in_lake')) TO '{quarantine}' "
         f"(FORMAT parquet, COMPRESSION {codec}, PARTITION_BY (reason))"
     )
     stages["write_quarantine"] = round(time.perf_counter() - tick, 3)
@@ -293,19 +296,26 @@ def _classify_sql(paths: list[str], lookback: list[str], config: Any, C: Any) ->
     files = "[" + ", ".join(f"'{p}'" for p in paths) + "]"
     fields = "[" + ", ".join(f"'$.{n}'" for n in C.REQUIRED_FIELD_NAMES) + "]"
     derived = "{" + ", ".join(f'"{n}": null' for n in C.DERIVED_FIELDS) + "}"
-    lake_uuids = (
-        f"SELECT DISTINCT event_uuid FROM read_parquet([{', '.join(repr(p) for p in lookback)}])"
+    lake_rows = (
+        f"SELECT event_uuid, payload FROM read_parquet([{', '.join(repr(p) for p in lookback)}])"
         if lookback
-        else "SELECT NULL::VARCHAR AS event_uuid WHERE false"
+        else "SELECT NULL::VARCHAR AS event_uuid, NULL::VARCHAR AS payload WHERE false"
     )
     run_date = config.run_date.isoformat()
+
+    def same_as(other: str) -> str:
+        return (
+            f"raw_record = {other} OR json_merge_patch(raw_record, '{derived}')"
+            f" = json_merge_patch({other}, '{derived}')"
+        )
+
     source = (
         f"read_csv({files}, columns={{'line': 'VARCHAR'}}, header=false, delim=E'\\x1f\\x1d', quote='', "
         f"escape='', auto_detect=false, filename=true, compression='gzip', max_line_size=8000000)"
     )
     return f"""
 CREATE OR REPLACE TEMP TABLE classified AS
-WITH lake AS ({lake_uuids}), lines AS (
+WITH lines AS (
   SELECT coalesce(line, '') AS line, filename, row_number() OVER () AS line_id FROM {source}
 ), decoded AS (
   SELECT l.line_id, o.source_key, o.arrival_ts, o.role,
@@ -344,12 +354,15 @@ WITH lake AS ({lake_uuids}), lines AS (
   SELECT *, role = 'owned' OR coalesce(reason IS NULL AND event_date <= DATE '{run_date}', false) AS belongs FROM derived
 ), keyed AS (
   SELECT *, NOT is_blank AND belongs AND reason IS NULL AS candidate FROM owned
+), in_lake AS (
+  SELECT event_uuid, min(payload) AS lake_payload FROM ({lake_rows})
+  WHERE event_uuid IN (SELECT event_uuid FROM keyed WHERE candidate) GROUP BY event_uuid
 ), ranked AS (
-  SELECT *,
+  SELECT keyed.*, in_lake.lake_payload,
     CASE WHEN candidate THEN row_number() OVER w END AS day_rank,
     CASE WHEN candidate THEN first_value(raw_record) OVER w END AS first_raw
-  FROM keyed
-  WINDOW w AS (PARTITION BY CASE WHEN candidate THEN event_uuid ELSE '#' || line_id || '.' || piece END
+  FROM keyed LEFT JOIN in_lake ON keyed.candidate AND keyed.event_uuid = in_lake.event_uuid
+  WINDOW w AS (PARTITION BY CASE WHEN candidate THEN keyed.event_uuid ELSE '#' || line_id || '.' || piece END
                ORDER BY arrival_ts, source_key, line_id, piece)
 )
 SELECT source_key, arrival_ts, is_blank, raw_record, event_uuid, event_name, created_at, created_datetime,
@@ -357,10 +370,10 @@ SELECT source_key, arrival_ts, is_blank, raw_record, event_uuid, event_name, cre
        CASE WHEN is_blank THEN 'blank'
             WHEN NOT belongs THEN 'deferred'
             WHEN reason IS NOT NULL THEN 'invalid'
-            WHEN day_rank > 1 THEN CASE WHEN raw_record = first_raw
-                   OR json_merge_patch(raw_record, '{derived}') = json_merge_patch(first_raw, '{derived}')
+            WHEN lake_payload IS NOT NULL THEN CASE WHEN {same_as("lake_payload")}
+                 THEN 'duplicate_in_lake' ELSE 'synthetic_duplicate_in_lake' END
+            WHEN day_rank > 1 THEN CASE WHEN {same_as("first_raw")}
                  THEN 'natural_duplicate' ELSE 'synthetic_duplicate' END
-            WHEN ranked.event_uuid IN (SELECT event_uuid FROM lake) THEN 'duplicate_in_lake'
             ELSE 'written' END AS outcome
 FROM ranked
 """
@@ -390,6 +403,7 @@ def _counts_from_rows(rows: list[tuple]) -> dict[str, Any]:
         "natural_duplicates": by_outcome.get("natural_duplicate", 0),
         "synthetic_duplicates": by_outcome.get("synthetic_duplicate", 0),
         "duplicates_in_lake": by_outcome.get("duplicate_in_lake", 0),
+        "synthetic_duplicates_in_lake": by_outcome.get("synthetic_duplicate_in_lake", 0),
         "deferred": by_outcome.get("deferred", 0),
         "blank_lines": by_outcome.get("blank", 0),
     }
@@ -414,12 +428,25 @@ def _publish_locally(staging: Path, events: Path, run_date: date) -> list[dict[s
 # --- measuring ---
 
 
-def measure(engine: str, raw: Path, codec: str, driver_memory: str) -> dict[str, Any]:
-    """Run one engine in a child process; sample the RSS of its whole process tree."""
+def measure(
+    engine: str,
+    raw: Path,
+    codec: str,
+    driver_memory: str,
+    run_date: date = DAY,
+    lake_from: Path | None = None,
+) -> dict[str, Any]:
+    """Run one engine in a child process; sample the RSS of its whole process tree.
+
+    `lake_from`: a lake that earlier runs wrote, linked (not copied) into the run's folder
+    first. The run only adds and removes run_date=D folders, so the original stays as it is.
+    """
     import psutil
 
     with tempfile.TemporaryDirectory(prefix=f"bench-{engine}-", dir=CACHE) as tmp:
         out, result_file = Path(tmp), Path(tmp) / "result.json"
+        if lake_from is not None:
+            shutil.copytree(lake_from, out / "lake", copy_function=os.link)
         command = [
             sys.executable,
             __file__,
@@ -431,6 +458,8 @@ def measure(engine: str, raw: Path, codec: str, driver_memory: str) -> dict[str,
             str(out),
         ]
         command += [
+            "--run-date",
+            run_date.isoformat(),
             "--codec",
             codec,
             "--driver-memory",
@@ -586,7 +615,7 @@ def _report_line(events: int, spark: dict, duck: dict, ratio: float) -> str:
 def _child(args: argparse.Namespace) -> int:
     raw, out = Path(args.raw), Path(args.out)
     if args.child == "spark":
-        result = run_spark(raw, out, args.codec, args.driver_memory)
+        result = run_spark(raw, out, args.codec, args.driver_memory, args.run_date)
     else:
         result = run_duckdb(raw, out, args.codec)
     Path(args.result).write_text(json.dumps(result))
@@ -605,6 +634,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
+    parser.add_argument("--run-date", type=date.fromisoformat, default=DAY, help=argparse.SUPPRESS)
     parser.add_argument("--driver-memory", default=SPARK_DRIVER_MEMORY, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:

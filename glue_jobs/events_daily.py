@@ -1,4 +1,4 @@
-"""AWS Glue 5.0 entry point of the nightly day job: arguments, session, one call into eventlake.
+"""AWS Glue 6.0 entry point of the nightly day job: arguments, session, one call into eventlake.
 
 In Glue it uses getResolvedOptions, GlueContext and Job.init/commit. Where `awsglue` is not
 installed (a laptop, CI, the local target), the same arguments run on a local SparkSession.

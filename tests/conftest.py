@@ -25,8 +25,14 @@ def spark() -> Iterator[object]:
         .config("spark.default.parallelism", "4")
         .config("spark.driver.memory", "2g")
         .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.log.structuredLogging.enabled", "false")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
+    # Every Spark test runs with the SQL settings the job sets (ANSI mode included).
+    from eventlake.dayjob.job import JOB_SQL_SETTINGS
+
+    for key, value in JOB_SQL_SETTINGS.items():
+        session.conf.set(key, value)
     yield session
     session.stop()

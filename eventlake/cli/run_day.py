@@ -125,7 +125,8 @@ def summary(manifest: Any, params: DayJobParams, elapsed_s: float) -> str:
         f"in {elapsed_s:.1f}s ({rate:,.0f} records/s)\n"
         f"  written {c.written:,} rows in {files} files ({mb:,.1f} MB), late {manifest.late_events:,}"
         f" | natural dups {c.natural_duplicates:,} | synthetic dups {c.synthetic_duplicates:,}"
-        f" | already in lake {c.duplicates_in_lake:,} | deferred {c.deferred:,}\n"
+        f" | already in lake {c.duplicates_in_lake:,} (synthetic {c.synthetic_duplicates_in_lake:,})"
+        f" | deferred {c.deferred:,}\n"
         f"  invalid {c.invalid:,}: {invalid}\n"
         f"  reconciled: {c.raw_records_in:,} = {manifest.reconciliation.accounted:,}\n"
         + "".join(

@@ -57,8 +57,8 @@ QUARANTINE_REASONS: tuple[str, ...] = (*CONTRACT_REASONS, SYNTHETIC_DUPLICATE)
 MAX_EVENT_BYTES = 1_000_000  # below Kinesis' 1 MiB record limit, so oversize can be quarantined
 MILLIS_THRESHOLD = 1e11  # seconds >= 1e11 is year 5138; such values are looked at as millis
 MAX_EVENT_NAME_LENGTH = 128
-# Jackson 2.15 (Spark 3.5's JSON parser) rejects a number token longer than this, so the
-# Python parser's fallback does too and both engines agree.
+# Jackson (2.15 in Spark 3.5, 2.20 in Spark 4.1) rejects a number token longer than this by
+# default, so the Python parser's fallback does too and both engines agree.
 MAX_NUMBER_LENGTH = 1000
 FIREHOSE_MAX_BUFFER_S = 900.0  # Firehose's longest buffering interval
 

@@ -17,7 +17,7 @@ from eventlake.core.layout import manifest_uri
 MANIFEST_VERSION = 1
 RECONCILIATION_EQUATION = (
     "raw_records_in = written + invalid + natural_duplicates + synthetic_duplicates"
-    " + duplicates_in_lake + deferred"
+    " + duplicates_in_lake + synthetic_duplicates_in_lake + deferred"
 )
 
 
@@ -40,6 +40,7 @@ class Counts:
     natural_duplicates: int = 0
     synthetic_duplicates: int = 0
     duplicates_in_lake: int = 0
+    synthetic_duplicates_in_lake: int = 0
     deferred: int = 0
     quarantined: int = 0
     unreadable_objects: int = 0
@@ -53,6 +54,7 @@ class Counts:
             + self.natural_duplicates
             + self.synthetic_duplicates
             + self.duplicates_in_lake
+            + self.synthetic_duplicates_in_lake
             + self.deferred
         )
 
@@ -169,8 +171,9 @@ class Manifest:
             f"({c.raw_records_owned} owned, {c.raw_records_peeked} from the grace)",
             f"  written to the lake: {c.written} (late events for earlier days: {self.late_events})",
             f"  duplicates dropped: natural {c.natural_duplicates}, already in lake "
-            f"{c.duplicates_in_lake}; quarantined {c.quarantined} "
-            f"(invalid {c.invalid}, synthetic duplicates {c.synthetic_duplicates})",
+            f"{c.duplicates_in_lake}; quarantined {c.quarantined} (invalid {c.invalid}, "
+            f"synthetic duplicates {c.synthetic_duplicates}, of the lake "
+            f"{c.synthetic_duplicates_in_lake})",
             f"  invalid by reason: {reasons or 'none'}",
             f"  deferred to the next run: {c.deferred}",
             f"  reconciled: {rec.balanced} ({rec.raw_records_in} in = {rec.accounted} accounted)",

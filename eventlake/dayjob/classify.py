@@ -8,8 +8,9 @@ and their outcomes are joined back to the records by (line_id, piece).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
+from typing import Protocol
 
 from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
@@ -24,6 +25,7 @@ INVALID = "invalid"
 NATURAL_DUPLICATE = "natural_duplicate"
 SYNTHETIC_DUPLICATE = "synthetic_duplicate"
 DUPLICATE_IN_LAKE = "duplicate_in_lake"
+SYNTHETIC_DUPLICATE_IN_LAKE = "synthetic_duplicate_in_lake"
 DEFERRED = "deferred"
 BLANK = "blank"  # not a record: a blank line, counted on its own
 RECORD_OUTCOMES: tuple[str, ...] = (
@@ -32,6 +34,7 @@ RECORD_OUTCOMES: tuple[str, ...] = (
     NATURAL_DUPLICATE,
     SYNTHETIC_DUPLICATE,
     DUPLICATE_IN_LAKE,
+    SYNTHETIC_DUPLICATE_IN_LAKE,
     DEFERRED,
 )
 # Earliest arrival first; source key and position in the file make the order total.
@@ -73,27 +76,82 @@ def same_payload(raw: Column, first_raw: Column) -> Column:
     return (raw == first_raw) | (canonical_payload(raw) == canonical_payload(first_raw))
 
 
-def contested_uuids(candidates: DataFrame, lake_uuids: DataFrame | None) -> DataFrame:
-    """The uuids that need a decision: more than one copy in the day, or already in the lake.
+class LakeLookback(Protocol):
+    """The lake rows written by earlier runs within the lookback (see lake.LookbackLake)."""
 
-    Only the uuid column is shuffled, so the full records never move for the dedupe.
+    def uuids(self) -> DataFrame:
+        """(event_uuid, part): one column read, plus a name of the partition it is in."""
+        ...
+
+    def payloads(self, parts: list[str]) -> DataFrame:
+        """(event_uuid, payload) of the rows in these partitions only."""
+        ...
+
+
+@contextmanager
+def lake_copies(candidates: DataFrame, lake: LakeLookback) -> Iterator[DataFrame]:
+    """(event_uuid, lake_payload) for the lake rows whose uuid may be among the day's
+    candidates, valid inside the `with` block.
+
+    The lookback is never shuffled: the 64-bit hashes of the day's uuids are broadcast and
+    the lake's uuids probe them as they are scanned. The few hits (and the rare hash
+    collision, which matches no record later: uuids are compared exactly when the outcomes
+    are joined) keep their partition, so payloads are read only from the partitions that
+    hold a hit, for the comparison of those uuids alone.
     """
-    day = candidates.select("event_uuid", F.lit(0).alias("from_lake"))
-    if lake_uuids is not None:
-        day = day.unionByName(lake_uuids.select("event_uuid", F.lit(1).alias("from_lake")))
-    copies = F.count(F.when(F.col("from_lake") == 0, F.lit(1)))
+    day_keys = candidates.select(F.xxhash64("event_uuid").alias("uuid_key"))
+    hits = (
+        lake.uuids()
+        .withColumn("uuid_key", F.xxhash64("event_uuid"))
+        .join(F.broadcast(day_keys), "uuid_key", "left_semi")
+        .select("event_uuid", "part")
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    try:
+        parts = sorted(r.part for r in hits.select("part").distinct().collect())
+        if not parts:
+            yield candidates.sparkSession.createDataFrame([], LAKE_COPY_SCHEMA)
+            return
+        found = hits.select("event_uuid").distinct()
+        payloads = lake.payloads(parts).join(F.broadcast(found), "event_uuid", "left_semi")
+        yield payloads.groupBy("event_uuid").agg(F.min("payload").alias("lake_payload"))
+    finally:
+        hits.unpersist()
+
+
+LAKE_COPY_SCHEMA = "event_uuid string, lake_payload string"
+
+
+def contested_uuids(candidates: DataFrame, in_lake: DataFrame | None) -> DataFrame:
+    """(event_uuid, lake_payload): the uuids with more than one copy in the day, and those
+    already in the lake (with the lake's payload; null for the others).
+
+    Only the day's uuid column is shuffled, so the full records never move for the dedupe.
+    """
+    repeated = (
+        candidates.groupBy("event_uuid")
+        .count()
+        .where(F.col("count") > 1)
+        .select("event_uuid", F.lit(None).cast("string").alias("lake_payload"))
+    )
+    if in_lake is None:
+        return repeated
     return (
-        day.groupBy("event_uuid")
-        .agg(copies.alias("copies"), F.max("from_lake").alias("in_lake"))
-        .where((F.col("copies") > 1) | ((F.col("copies") == 1) & (F.col("in_lake") == 1)))
+        repeated.unionByName(in_lake.select("event_uuid", "lake_payload"))
+        .groupBy("event_uuid")
+        .agg(F.max("lake_payload").alias("lake_payload"))
     )
 
 
 def contested_outcomes(
     candidates: DataFrame, contested: DataFrame, broadcast: bool = False
 ) -> DataFrame:
-    """(line_id, piece, decided) for every copy of a contested uuid: the earliest arrival is
-    written (or a duplicate of the lake); later copies are natural or synthetic duplicates.
+    """(line_id, piece, decided) for every copy of a contested uuid.
+
+    A uuid already in the lake: every copy of the day is judged against the lake's payload,
+    a duplicate in the lake if it is the same event and a synthetic duplicate in the lake if
+    not. Otherwise the earliest arrival is written and later copies are natural or synthetic
+    duplicates of it.
 
     With `broadcast` (the contested uuids are few) only the contested copies are shuffled for
     the ranking; otherwise every candidate record is shuffled for the join.
@@ -104,16 +162,20 @@ def contested_outcomes(
         "line_id",
         "piece",
         "raw_record",
-        "in_lake",
+        "lake_payload",
         F.row_number().over(window).alias("day_rank"),
         F.first("raw_record").over(window).alias("first_raw"),
     )
-    duplicate = F.when(
-        same_payload(F.col("raw_record"), F.col("first_raw")), F.lit(NATURAL_DUPLICATE)
-    ).otherwise(F.lit(SYNTHETIC_DUPLICATE))
+    raw = F.col("raw_record")
+    duplicate = F.when(same_payload(raw, F.col("first_raw")), F.lit(NATURAL_DUPLICATE)).otherwise(
+        F.lit(SYNTHETIC_DUPLICATE)
+    )
+    in_lake = F.when(same_payload(raw, F.col("lake_payload")), F.lit(DUPLICATE_IN_LAKE)).otherwise(
+        F.lit(SYNTHETIC_DUPLICATE_IN_LAKE)
+    )
     decided = (
-        F.when(F.col("day_rank") > 1, duplicate)
-        .when(F.col("in_lake") == 1, F.lit(DUPLICATE_IN_LAKE))
+        F.when(F.col("lake_payload").isNotNull(), in_lake)
+        .when(F.col("day_rank") > 1, duplicate)
         .otherwise(F.lit(WRITTEN))
     )
     return ranked.select("line_id", "piece", decided.alias("decided"))
@@ -133,7 +195,7 @@ def with_outcome(records: DataFrame, decided: DataFrame, broadcast: bool) -> Dat
 
 
 @contextmanager
-def classify(records: DataFrame, lake_uuids: DataFrame | None) -> Iterator[DataFrame]:
+def classify(records: DataFrame, lake: LakeLookback | None) -> Iterator[DataFrame]:
     """`records` (after with_verdict, with_partition_fields, with_ownership) with an `outcome`
     on every row, valid inside the `with` block.
 
@@ -142,16 +204,14 @@ def classify(records: DataFrame, lake_uuids: DataFrame | None) -> Iterator[DataF
     are few (nearly always), instead of shuffling every record.
     """
     candidates = records.where(is_dedupe_candidate())
-    contested = contested_uuids(candidates, lake_uuids).persist(StorageLevel.MEMORY_AND_DISK)
-    decided = None
-    try:
-        few = contested.count() <= BROADCAST_MAX_DECISIONS
-        decided = contested_outcomes(candidates, contested, broadcast=few)
-        decided = decided.persist(StorageLevel.MEMORY_AND_DISK)
-        decisions = decided.count()
-        contested.unpersist()
+    with ExitStack() as kept:
+        with ExitStack() as scratch:  # freed once the decisions are cached
+            in_lake = None if lake is None else scratch.enter_context(lake_copies(candidates, lake))
+            contested = contested_uuids(candidates, in_lake).persist(StorageLevel.MEMORY_AND_DISK)
+            scratch.callback(contested.unpersist)
+            few = contested.count() <= BROADCAST_MAX_DECISIONS
+            decided = contested_outcomes(candidates, contested, broadcast=few)
+            decided = decided.persist(StorageLevel.MEMORY_AND_DISK)
+            kept.callback(decided.unpersist)
+            decisions = decided.count()
         yield with_outcome(records, decided, broadcast=decisions <= BROADCAST_MAX_DECISIONS)
-    finally:
-        if decided is not None:
-            decided.unpersist()
-        contested.unpersist()

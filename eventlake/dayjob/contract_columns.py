@@ -66,7 +66,9 @@ def _complete_json_value(raw: Column) -> Column:
         F.concat(F.lit('{"v":'), raw, F.lit("}")), _MEMBER_SCHEMA, _STRICT_OPTIONS
     )
     # PERMISSIVE parsing keeps partial results, so a failure shows only in the corrupt column.
-    return (F.size(as_array) == 1) & as_member[_CORRUPT].isNull()
+    # size(NULL) is NULL under ANSI mode (-1 without it): test for NULL first, so a failed
+    # parse is False in both, never a NULL that a CASE WHEN skips.
+    return as_array.isNotNull() & (F.size(as_array) == 1) & as_member[_CORRUPT].isNull()
 
 
 def is_valid_utf8(raw: Column) -> Column:
@@ -135,7 +137,8 @@ def _main_parse_ok(raw: Column, typed: Column) -> Column:
     """The [record] parse gave exactly one object and nothing trails it."""
     # A `]` inside the record could hide trailing content from the [..] wrap; re-check those.
     return (
-        (F.size(typed) == 1)
+        typed.isNotNull()
+        & (F.size(typed) == 1)
         & typed.getItem(0).isNotNull()
         & F.rtrim(raw).endswith("}")
         & (~raw.contains("]") | _complete_json_value(raw))

@@ -17,6 +17,7 @@ from eventlake.dayjob.classify import (
     NATURAL_DUPLICATE,
     RECORD_OUTCOMES,
     SYNTHETIC_DUPLICATE,
+    SYNTHETIC_DUPLICATE_IN_LAKE,
     WRITTEN,
 )
 from eventlake.dayjob.sources import OWNED, PEEKED, RawObject
@@ -99,20 +100,22 @@ def record_totals(objects: list[RawObject], counts: RunCounts, unreadable: int =
     written = counts.outcome(WRITTEN)
     natural, synthetic = counts.outcome(NATURAL_DUPLICATE), counts.outcome(SYNTHETIC_DUPLICATE)
     in_lake = counts.outcome(DUPLICATE_IN_LAKE)
+    synthetic_in_lake = counts.outcome(SYNTHETIC_DUPLICATE_IN_LAKE)
     return Counts(
         raw_records_in=by_role[OWNED] + by_role[PEEKED] + by_role["unknown"],
         raw_records_owned=by_role[OWNED],
         raw_records_peeked=by_role[PEEKED],
         blank_lines=counts.outcome(BLANK),
-        valid=written + natural + synthetic + in_lake,
+        valid=written + natural + synthetic + in_lake + synthetic_in_lake,
         written=written,
         invalid=counts.outcome(INVALID),
         invalid_by_reason=invalid_by_reason,
         natural_duplicates=natural,
         synthetic_duplicates=synthetic,
         duplicates_in_lake=in_lake,
+        synthetic_duplicates_in_lake=synthetic_in_lake,
         deferred=counts.outcome(DEFERRED),
-        quarantined=counts.outcome(INVALID) + synthetic,
+        quarantined=counts.outcome(INVALID) + synthetic + synthetic_in_lake,
         unreadable_objects=unreadable,
     )
 
@@ -136,7 +139,7 @@ def off_day_partitions(counts: RunCounts, run_date: date) -> tuple[dict[str, int
 def reconcile(
     totals: Counts, unknown_records: int, written_in_files: int, quarantined_in_files: int
 ) -> Reconciliation:
-    """raw_records_in = written + invalid + natural + synthetic + in_lake + deferred, and the
+    """raw_records_in = written + invalid + every kind of duplicate + deferred, and the
     written files hold exactly the rows the counts say. Raises ReconciliationError if not."""
     problems = []
     if totals.raw_records_in != totals.accounted:

@@ -47,6 +47,9 @@ from eventlake.dayjob.sources import (
 
 # SQL settings the job relies on; set per run so they hold in Glue and locally alike.
 JOB_SQL_SETTINGS: dict[str, str] = {
+    # Spark 4's default, set explicitly: an invalid cast or index is an error, never a silent
+    # null. The contract's columns use try_* forms where a record may not fit.
+    "spark.sql.ansi.enabled": "true",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
@@ -116,13 +119,13 @@ def run_day_job(
     started = datetime.now(UTC)
     with timer.stage("list"):
         objects = list_raw_objects(fs, params)
-        lookback = lake.lookback_dirs(fs, params)
+        lookback = lake.lookback_lake(spark, fs, params)
     with timer.stage("read_validate"):
         records, readable, unreadable = read_readable(spark, fs, params, objects, timer)
     with ExitStack() as cached:  # the cached records and dedupe decisions, freed at the end
         cached.callback(records.unpersist)
         with timer.stage("dedupe"):
-            rows = cached.enter_context(classify(records, lake.lake_uuids(spark, lookback)))
+            rows = cached.enter_context(classify(records, lookback))
         with timer.stage("count"):
             counts = count_outcomes(rows)
         with timer.stage("write_staging"):
@@ -150,7 +153,7 @@ def run_day_job(
         lake_partitions=lake_parts,
         quarantine_partitions=quarantine_parts,
         reconciliation=reconciliation,
-        lookback_directories_read=len(lookback),
+        lookback_directories_read=len(lookback.directories) if lookback else 0,
         job_run_id=params.job_run_id,
         unreadable_objects=unreadable,
         timings_s=timer.seconds,

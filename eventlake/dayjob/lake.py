@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from eventlake.core.job_params import DayJobParams
@@ -57,11 +57,41 @@ def lookback_dirs(fs: HadoopFS, params: DayJobParams) -> list[str]:
     return earlier
 
 
-def lake_uuids(spark: SparkSession, directories: list[str]) -> DataFrame | None:
-    """event_uuid of the given lake directories (one column read), or None if there are none."""
+@dataclass(frozen=True)
+class LookbackLake:
+    """The lake directories of earlier runs that run D's dedupe looks back on."""
+
+    spark: SparkSession
+    root: str  # the events table's folder: the partition values are read from the paths
+    directories: list[str]
+
+    def _read(self, columns: str) -> DataFrame:
+        partitions = ", ".join(f"{c.name} {c.type}" for c in EVENTS.partition_keys)
+        return (
+            self.spark.read.schema(f"{columns}, {partitions}")
+            .option("basePath", self.root)
+            .parquet(*self.directories)
+        )
+
+    @staticmethod
+    def _part() -> Column:
+        return F.concat_ws("/", *[F.col(name).cast("string") for name in EVENTS.partition_names])
+
+    def uuids(self) -> DataFrame:
+        return self._read("event_uuid string").select("event_uuid", self._part().alias("part"))
+
+    def payloads(self, parts: list[str]) -> DataFrame:
+        # A filter on the partition columns alone: Spark lists and reads only those folders.
+        rows = self._read("event_uuid string, payload string")
+        return rows.where(self._part().isin(*parts)).select("event_uuid", "payload")
+
+
+def lookback_lake(spark: SparkSession, fs: HadoopFS, params: DayJobParams) -> LookbackLake | None:
+    """The lookback of run D, or None when no earlier run wrote to it."""
+    directories = lookback_dirs(fs, params)
     if not directories:
         return None
-    return spark.read.schema("event_uuid string").parquet(*directories)
+    return LookbackLake(spark, params.locations.lake_events, directories)
 
 
 def lake_rows(classified: DataFrame) -> DataFrame:

@@ -1,4 +1,5 @@
-"""Quarantine: every invalid record and every later synthetic duplicate, with its raw text."""
+"""Quarantine: every invalid record and every synthetic duplicate (of a record of the day or of
+the lake), with its raw text."""
 
 from __future__ import annotations
 
@@ -9,16 +10,20 @@ from eventlake.core.contract import SYNTHETIC_DUPLICATE as SYNTHETIC_DUPLICATE_R
 from eventlake.core.layout import RunLocations
 from eventlake.core.tables import QUARANTINE as QUARANTINE_TABLE
 from eventlake.core.tables import table
-from eventlake.dayjob.classify import INVALID, SYNTHETIC_DUPLICATE
+from eventlake.dayjob.classify import INVALID, SYNTHETIC_DUPLICATE, SYNTHETIC_DUPLICATE_IN_LAKE
 from eventlake.dayjob.contract_columns import is_valid_utf8
 
 QUARANTINE = table(QUARANTINE_TABLE)
-REASON = QUARANTINE.partition_names[-1]  # the directory level the writer makes
+REASON = QUARANTINE.partition_names[-1]
+SYNTHETIC = (
+    SYNTHETIC_DUPLICATE,
+    SYNTHETIC_DUPLICATE_IN_LAKE,
+)  # both quarantined as one reason  # the directory level the writer makes
 
 
 def quarantine_rows(classified: DataFrame) -> DataFrame:
     """The quarantine table's columns (types and order) plus `reason`, for run D's rejects."""
-    is_synthetic = F.col("outcome") == F.lit(SYNTHETIC_DUPLICATE)
+    is_synthetic = F.col("outcome").isin(*SYNTHETIC)
     raw = F.col("raw_record")
     valid_utf8 = is_valid_utf8(raw)
     sources = {
@@ -31,7 +36,7 @@ def quarantine_rows(classified: DataFrame) -> DataFrame:
         "reason_field": F.when(is_synthetic, F.lit("event_uuid")).otherwise(F.col("reason_field")),
     }
     reason = F.when(is_synthetic, F.lit(SYNTHETIC_DUPLICATE_REASON)).otherwise(F.col("reason"))
-    return classified.where(F.col("outcome").isin(INVALID, SYNTHETIC_DUPLICATE)).select(
+    return classified.where(F.col("outcome").isin(INVALID, *SYNTHETIC)).select(
         *[
             sources.get(c.name, F.col(c.name)).cast(c.type).alias(c.name)
             for c in QUARANTINE.columns

@@ -133,7 +133,7 @@ ASSUMPTIONS: dict[str, dict[str, Any]] = {
         "value": 0.75,
         "why": "per-core rate was measured on local disk with 2 cores; S3 reads and a networked shuffle cost more",
     },
-    "glue_startup_s": {"value": 60, "why": "Glue 5.0 job start-up, conservative"},
+    "glue_startup_s": {"value": 60, "why": "Glue 6.0 job start-up, conservative"},
     "glue_target_runtime_minutes": {
         "value": 30,
         "why": "nightly job should finish well inside the hour",

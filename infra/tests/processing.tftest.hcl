@@ -16,8 +16,8 @@ run "glue_job_gets_the_fixed_arguments" {
   command = plan
 
   assert {
-    condition     = module.processing.glue_version == "5.0"
-    error_message = "the job must run on Glue 5.0 (Spark 3.5.4, Python 3.11), got ${module.processing.glue_version}"
+    condition     = module.processing.glue_version == "6.0"
+    error_message = "the job must run on Glue 6.0 (Spark 4.1.1, Python 3.13), got ${module.processing.glue_version}"
   }
 
   assert {

@@ -13,10 +13,13 @@ from eventlake.dayjob.classify import (
     INVALID,
     NATURAL_DUPLICATE,
     SYNTHETIC_DUPLICATE,
+    SYNTHETIC_DUPLICATE_IN_LAKE,
     WRITTEN,
     classify,
+    lake_copies,
     with_ownership,
 )
+from eventlake.dayjob.lake import LookbackLake
 from eventlake.dayjob.sources import OWNED, PEEKED
 from tests.dayjob.helpers import at
 
@@ -51,13 +54,19 @@ def row(
     return (name, role, at(arrival), key, line, piece, blank, raw, uuid, reason, event_date)
 
 
-def outcomes(spark, rows, lake_uuids=None) -> dict[str, str]:
-    records = with_ownership(spark.createDataFrame(rows, SCHEMA), D)
-    lake = (
-        None
-        if lake_uuids is None
-        else spark.createDataFrame([(u,) for u in lake_uuids], "event_uuid string")
+def written_lake(spark, root, rows) -> LookbackLake:
+    """A real lake folder of earlier runs: rows are (event_uuid, payload, event_date, run_date)."""
+    frame = spark.createDataFrame(
+        [(u, p, d, "account", r) for u, p, d, r in rows],
+        "event_uuid string, payload string, event_date date, event_type string, run_date date",
     )
+    frame.write.partitionBy("event_date", "event_type", "run_date").parquet(str(root))
+    dirs = sorted(str(p) for p in root.glob("event_date=*/event_type=*/run_date=*"))
+    return LookbackLake(spark, str(root), dirs)
+
+
+def outcomes(spark, rows, lake=None) -> dict[str, str]:
+    records = with_ownership(spark.createDataFrame(rows, SCHEMA), D)
     with classify(records, lake) as classified:
         return {r.name: r.outcome for r in classified.collect()}
 
@@ -115,19 +124,53 @@ def test_ties_in_arrival_break_by_source_key_then_position(spark) -> None:
     assert sorted(result.values()).count(SYNTHETIC_DUPLICATE) == 3
 
 
-def test_uuids_already_in_the_lake_are_not_written_again(spark) -> None:
+def test_copies_of_uuids_in_the_lake_are_judged_against_the_lakes_payload(spark, tmp_path) -> None:
+    earlier = date(2026, 11, 18)
+    lake = written_lake(
+        spark,
+        tmp_path / "events",
+        [(U1, '{"n":1}', earlier, earlier), (U3, '{"n":3}', D, date(2026, 11, 23))],
+    )
     rows = [
-        row("in_lake", U1, "{1}"),
-        row("in_lake_again", U1, "{1}", arrival="2026-11-24T11:00:00"),
-        row("new", U2, "{2}"),
+        row("in_lake", U1, '{"n":1}'),
+        # The same event after the transform Lambda added a derived field.
+        row("in_lake_enriched", U1, '{"event_type":"a","n":1}', arrival="2026-11-24T11:00:00"),
+        row("in_lake_changed", U1, '{"n":2}', arrival="2026-11-24T12:00:00"),
+        row("changed_of_yesterdays_run", U3, '{"n":4}'),
+        row("new", U2, '{"n":2}'),
         row("invalid", None, "x", reason="bad_uuid", event_date=None),
     ]
-    assert outcomes(spark, rows, lake_uuids=[U1, U1, U3]) == {
+    assert outcomes(spark, rows, lake) == {
         "in_lake": DUPLICATE_IN_LAKE,
-        "in_lake_again": NATURAL_DUPLICATE,
+        "in_lake_enriched": DUPLICATE_IN_LAKE,
+        "in_lake_changed": SYNTHETIC_DUPLICATE_IN_LAKE,
+        "changed_of_yesterdays_run": SYNTHETIC_DUPLICATE_IN_LAKE,
         "new": WRITTEN,
         "invalid": INVALID,
     }
+
+
+def test_the_lake_probe_reads_payloads_only_of_partitions_with_a_hit(spark, tmp_path) -> None:
+    earlier = date(2026, 11, 20)
+    lake = written_lake(
+        spark,
+        tmp_path / "events",
+        [(U1, '{"n":1}', earlier, earlier), (U3, '{"n":3}', D, date(2026, 11, 23))],
+    )
+    candidates = spark.createDataFrame([(U1,), (U2,)], "event_uuid string")
+    with lake_copies(candidates, lake) as found:
+        assert [(r.event_uuid, r.lake_payload) for r in found.collect()] == [(U1, '{"n":1}')]
+    read = []
+    original = lake.payloads
+
+    def recording(parts):
+        read.extend(parts)
+        return original(parts)
+
+    object.__setattr__(lake, "payloads", recording)
+    with lake_copies(candidates, lake) as found:
+        found.collect()
+    assert read == ["2026-11-20/account/2026-11-20"]
 
 
 def test_blank_lines_are_not_records_and_invalid_records_never_dedupe(spark) -> None:

@@ -216,7 +216,7 @@ resource "aws_glue_job" "events_daily" {
   name                   = local.job_name
   description            = "Nightly: validate, quarantine, dedupe by event_uuid, write the partitioned Parquet lake"
   role_arn               = aws_iam_role.job.arn
-  glue_version           = "5.0"
+  glue_version           = "6.0"
   worker_type            = var.worker_type
   number_of_workers      = var.number_of_workers
   timeout                = var.timeout_minutes
