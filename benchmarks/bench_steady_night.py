@@ -12,7 +12,7 @@ Both must reconcile, and they must agree: what night 1 writes, the steady night 
 writes or finds already in the lake (the stragglers run D-1 took from D's grace).
 
     python benchmarks/bench_steady_night.py            # 2M events a day (cached in .local/bench)
-    python benchmarks/bench_steady_night.py --smoke    # 3 days of 10,000 events, for CI
+    python benchmarks/bench_steady_night.py --smoke    # 2 days of 2,000 events, for CI
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ import bench_day_job as day_job  # a sibling script: benchmarks/ is on sys.path
 
 HISTORY_NIGHTS = 7
 EVENTS = 2_000_000
-SMOKE_EVENTS = 10_000
-SMOKE_HISTORY_NIGHTS = 2
+SMOKE_EVENTS = 2_000
+SMOKE_HISTORY_NIGHTS = 1
 TARGET_STEADY_OVER_FIRST = 1.10
 DAY = day_job.DAY
 
@@ -154,7 +154,7 @@ def figures(events: int, first: dict[str, Any], steady: dict[str, Any]) -> list[
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true", help="3 small days, for CI")
+    parser.add_argument("--smoke", action="store_true", help="2 small days, for CI")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--build-history", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--nights", type=int, default=HISTORY_NIGHTS, help=argparse.SUPPRESS)

@@ -60,6 +60,9 @@ MAX_EVENT_NAME_LENGTH = 128
 # Jackson (2.15 in Spark 3.5, 2.20 in Spark 4.1) rejects a number token longer than this by
 # default, so the Python parser's fallback does too and both engines agree.
 MAX_NUMBER_LENGTH = 1000
+# Jackson allows 1,000 levels of nesting by default, and Spark parses a record wrapped in one
+# more level ([record]), so a record may nest 999 levels (the record itself is level 1).
+MAX_NESTING_DEPTH = 999
 FIREHOSE_MAX_BUFFER_S = 900.0  # Firehose's longest buffering interval
 
 # Regexes use ASCII classes only, so Python `re` and Java regex read them the same way.
@@ -177,16 +180,45 @@ def _parse_stdlib(text: bytes) -> Any:
     )
 
 
+def nesting_depth(value: Any) -> int:
+    """Levels of objects and arrays in a parsed value (a scalar is 0), without recursion."""
+    depth, level = 0, [(value, 1)]
+    while level:
+        item, at = level.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
+        if children is None:
+            continue
+        depth = max(depth, at)
+        level.extend((child, at + 1) for child in children)
+    return depth
+
+
+def _too_deep(text: bytes, value: Any) -> bool:
+    # Only a text with that many brackets can be that deep; nearly every record is skipped.
+    return (
+        len(text) > 2 * MAX_NESTING_DEPTH
+        and text.count(b"[") + text.count(b"{") > MAX_NESTING_DEPTH
+        and nesting_depth(value) > MAX_NESTING_DEPTH
+    )
+
+
 def parse_json(text: bytes) -> Any:
-    """Parse strictly: no NaN/Infinity, no trailing content. Raises ValueError."""
+    """Parse strictly: no NaN/Infinity, no trailing content, at most MAX_NESTING_DEPTH levels.
+    Raises ValueError."""
     if may_hold_long_number(text):
-        return _parse_stdlib(text)
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        # orjson also rejects lone surrogates and numbers beyond double range, which the
-        # JVM (Jackson) accepts; fall back to the stdlib so both engines agree.
-        return _parse_stdlib(text)
+        value = _parse_stdlib(text)
+    else:
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            # orjson also rejects lone surrogates and numbers beyond double range, which the
+            # JVM (Jackson) accepts; fall back to the stdlib so both engines agree.
+            value = _parse_stdlib(text)
+    if _too_deep(text, value):
+        raise ValueError(f"nested deeper than {MAX_NESTING_DEPTH} levels")
+    return value
 
 
 def as_seconds(created_at: float) -> float:

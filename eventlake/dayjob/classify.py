@@ -42,6 +42,9 @@ ARRIVAL_ORDER: tuple[str, ...] = ("arrival_ts", "source_key", "line_id", "piece"
 # Above this many contested copies (duplicates, or uuids already in the lake) the outcomes
 # are joined back with a shuffle instead of a broadcast.
 BROADCAST_MAX_DECISIONS = 1_000_000
+# Up to this many uuids of the day (8 bytes each once hashed) the lake probe broadcasts them;
+# above it (days of billions of events) the probe is a shuffle join on the hash.
+BROADCAST_MAX_DAY_KEYS = 50_000_000
 
 
 def with_ownership(records: DataFrame, run_date: date) -> DataFrame:
@@ -94,16 +97,19 @@ def lake_copies(candidates: DataFrame, lake: LakeLookback) -> Iterator[DataFrame
     candidates, valid inside the `with` block.
 
     The lookback is never shuffled: the 64-bit hashes of the day's uuids are broadcast and
-    the lake's uuids probe them as they are scanned. The few hits (and the rare hash
+    the lake's uuids probe them as they are scanned (on a day above BROADCAST_MAX_DAY_KEYS
+    the hashes, not the uuids, are shuffled instead). The few hits (and the rare hash
     collision, which matches no record later: uuids are compared exactly when the outcomes
     are joined) keep their partition, so payloads are read only from the partitions that
     hold a hit, for the comparison of those uuids alone.
     """
     day_keys = candidates.select(F.xxhash64("event_uuid").alias("uuid_key"))
+    if candidates.count() <= BROADCAST_MAX_DAY_KEYS:
+        day_keys = F.broadcast(day_keys)
     hits = (
         lake.uuids()
         .withColumn("uuid_key", F.xxhash64("event_uuid"))
-        .join(F.broadcast(day_keys), "uuid_key", "left_semi")
+        .join(day_keys, "uuid_key", "left_semi")
         .select("event_uuid", "part")
         .persist(StorageLevel.MEMORY_AND_DISK)
     )

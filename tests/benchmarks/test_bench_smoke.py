@@ -16,7 +16,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_ALL = REPO / "benchmarks" / "run_all.py"
-SMOKE_BUDGET_S = 60
+# Most of it is JVM starts: the day job (2) and the steady night (3: history, night 1, steady).
+SMOKE_BUDGET_S = 150
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,20 @@ def test_generator_benchmark_runs_and_reports_a_ratio(smoke_report):
     assert all(f["value"] > 0 and f["baseline_value"] > 0 for f in figures)
     for f in figures:
         assert f["ratio"] == pytest.approx(f["value"] / f["baseline_value"])
+
+
+def test_steady_night_runs_into_a_lake_of_earlier_nights(smoke_report):
+    report, _, _, _ = smoke_report
+    steady = report["benchmarks"]["steady_night"]
+    assert steady["status"] == "ok", steady.get("error")
+    result = steady["result"]
+    assert result["history_nights"] >= 1
+    # The agreement check ran: what night 1 wrote, the steady night wrote or found in the lake.
+    first, later = result["first_night"]["counts"], result["steady_night"]["counts"]
+    assert later["written"] + later["duplicates_in_lake"] == first["written"]
+    assert result["steady_over_first"] == pytest.approx(
+        result["steady_night"]["job_s"] / result["first_night"]["job_s"], abs=1e-3
+    )
 
 
 def test_every_benchmark_reports_figures_with_consistent_ratios(smoke_report):

@@ -74,6 +74,32 @@ CASES: list[tuple[str, str, str | None, str | None]] = [
     ("unparseable trailing bracket brace", rec() + "]}", "unparseable_json", None),
     ("unparseable two objects", rec() + rec(), "unparseable_json", None),
     ("unparseable comment", "/* c */ " + rec(), "unparseable_json", None),
+    # Jackson's nesting limit (1,000 levels, one of them Spark's [record] wrap) is the contract's.
+    ("valid nested 999 levels", rec()[:-1] + ',"d":' + "[" * 998 + "]" * 998 + "}", None, None),
+    (
+        "unparseable nested 1000 levels",
+        rec()[:-1] + ',"d":' + "[" * 999 + "]" * 999 + "}",
+        "unparseable_json",
+        None,
+    ),
+    (
+        "unparseable nested objects 1000 levels",
+        rec()[:-1] + ',"d":' + '{"a":' * 999 + "1" + "}" * 999 + "}",
+        "unparseable_json",
+        None,
+    ),
+    (
+        "unparseable nested 1024 levels (orjson's own limit)",
+        rec()[:-1] + ',"d":' + "[" * 1023 + "]" * 1023 + "}",
+        "unparseable_json",
+        None,
+    ),
+    (
+        "valid brackets inside a string do not nest",
+        rec(note="[" * 1500 + "{" * 10),
+        None,
+        None,
+    ),
     ("unparseable leading zero", rec()[:-1] + ', "x": 01}', "unparseable_json", None),
     ("unparseable unquoted key", "{event_uuid: 1}", "unparseable_json", None),
     ("unparseable open array", "[1, 2", "unparseable_json", None),
