@@ -24,6 +24,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -42,33 +44,42 @@ def history_days(nights: int) -> list:
     return [DAY - timedelta(days=n) for n in range(nights, 0, -1)]
 
 
-def ensure_week(events: int, nights: int) -> Path:
-    """Raw objects of D-nights .. D (each day its own events) and the lake of the earlier
-    nights, made once and cached: .local/bench/steady-{events}-{nights}/{raw,history}."""
+def ensure_raw_days(events: int, nights: int) -> Path:
+    """Raw objects of D-nights .. D (each day its own events), made once and cached:
+    .local/bench/steady-{events}-{nights}/raw."""
     from eventlake.tools.generator import DaySpec, write_firehose_day
 
     root = day_job.CACHE / f"steady-{events}-{nights}"
-    done = root / "history" / "_COMPLETE"
-    if done.exists():
+    if (root / "raw" / "_COMPLETE").exists():
         return root
     shutil.rmtree(root, ignore_errors=True)
     print(f"generating {nights + 1} days of {events:,} events into {root}", file=sys.stderr)
     for day in [*history_days(nights), DAY]:
         write_firehose_day(DaySpec(day=day, events=events), str(root / "raw"), workers=2)
-    print(f"running the {nights} earlier nights into {root / 'history'}", file=sys.stderr)
-    command = [sys.executable, __file__, "--build-history", str(root), "--nights", str(nights)]
-    subprocess.run(command, check=True, cwd=day_job.REPO)
-    done.write_text("")
+    (root / "raw" / "_COMPLETE").write_text("")
     return root
 
 
-def build_history(root: Path, nights: int, driver_memory: str) -> None:
+def ensure_week(events: int, nights: int) -> Path:
+    """The raw days and the lake of the earlier nights, made once and cached:
+    .local/bench/steady-{events}-{nights}/{raw,history}."""
+    root = day_job.CACHE / f"steady-{events}-{nights}"
+    done = root / "history" / "_COMPLETE"
+    if done.exists():
+        return root
+    root = ensure_raw_days(events, nights)
+    shutil.rmtree(root / "history", ignore_errors=True)
+    print(f"running the {nights} earlier nights into {root / 'history'}", file=sys.stderr)
+    command = [sys.executable, __file__, "--build-history", str(root), "--nights", str(nights)]
+    subprocess.run(command, check=True, cwd=day_job.REPO)
+    return root
+
+
+def build_history(spark: Any, root: Path, nights: int) -> None:
     """The earlier nights, in order, in one Spark session (not measured)."""
     from eventlake.core.job_params import DayJobParams
     from eventlake.dayjob.job import run_day_job
-    from eventlake.dayjob.session import local_session
 
-    spark = local_session(driver_memory=driver_memory, cores=day_job.CORES)
     out = root / "history"
     for day in history_days(nights):
         params = DayJobParams(
@@ -76,18 +87,75 @@ def build_history(root: Path, nights: int, driver_memory: str) -> None:
         )
         manifest = run_day_job(spark, params)
         print(f"  night {day}: {manifest.counts.written:,} written", file=sys.stderr)
+    (out / "_COMPLETE").write_text("")
+
+
+def local_spark(driver_memory: str) -> Any:
+    from eventlake.dayjob.session import local_session
+
+    return local_session(driver_memory=driver_memory, cores=day_job.CORES)
+
+
+def nights_in_one_session(root: Path, nights: int, result_file: Path) -> None:
+    """Smoke mode: the history, night 1 and the steady night in one JVM (start-up dominates
+    tiny days); both nights' results go to `result_file`."""
+    from eventlake.core.job_params import DayJobParams
+    from eventlake.dayjob.job import run_day_job
+
+    spark = local_spark("2g")
+    if not (root / "history" / "_COMPLETE").exists():
+        shutil.rmtree(root / "history", ignore_errors=True)
+        build_history(spark, root, nights)
+    results = {}
+    for name, lake_from in (("first", None), ("steady", root / "history" / "lake")):
+        with tempfile.TemporaryDirectory(prefix="steady-smoke-", dir=day_job.CACHE) as tmp:
+            out = Path(tmp)
+            if lake_from is not None:
+                shutil.copytree(lake_from, out / "lake", copy_function=os.link)
+            params = DayJobParams(
+                DAY, str(root / "raw"), str(out / "lake"), str(out / "q"), str(out / "r")
+            )
+            started = time.perf_counter()
+            manifest = run_day_job(spark, params).to_dict()
+            results[name] = day_job._result(
+                manifest["counts"],
+                time.perf_counter() - started,
+                0.0,
+                manifest["timings_s"],
+                manifest["lake_partitions"],
+            )
     spark.stop()
+    result_file.write_text(json.dumps(results))
+
+
+def smoke_nights(root: Path, nights: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    import psutil
+
+    with tempfile.NamedTemporaryFile(suffix=".json", dir=day_job.CACHE) as result:
+        command = [sys.executable, __file__, "--smoke-child", str(root), "--result", result.name]
+        child = subprocess.Popen([*command, "--nights", str(nights)], cwd=day_job.REPO)
+        peak = day_job._sample_peak_rss(psutil.Process(child.pid), child)
+        if child.wait() != 0:
+            raise RuntimeError(f"steady-night smoke run failed (exit {child.returncode})")
+        both = json.loads(Path(result.name).read_text())
+    for night in both.values():  # one process for both: the same peak
+        night["peak_rss_mb"] = round(peak / 2**20)
+    return both["first"], both["steady"]
 
 
 def run(smoke: bool = False) -> dict[str, Any]:
     events = SMOKE_EVENTS if smoke else EVENTS
     nights = SMOKE_HISTORY_NIGHTS if smoke else HISTORY_NIGHTS
-    driver_memory = "2g" if smoke else day_job.SPARK_DRIVER_MEMORY
     day_job.CACHE.mkdir(parents=True, exist_ok=True)
-    root = ensure_week(events, nights)
-    raw, history = root / "raw", root / "history" / "lake"
-    first = day_job.measure("spark", raw, "zstd", driver_memory)
-    steady = day_job.measure("spark", raw, "zstd", driver_memory, lake_from=history)
+    if smoke:
+        root = ensure_raw_days(events, nights)
+        first, steady = smoke_nights(root, nights)
+    else:
+        root = ensure_week(events, nights)
+        raw, history = root / "raw", root / "history" / "lake"
+        memory = day_job.SPARK_DRIVER_MEMORY
+        first = day_job.measure("spark", raw, "zstd", memory)
+        steady = day_job.measure("spark", raw, "zstd", memory, lake_from=history)
     check_agreement(first["counts"], steady["counts"])
     ratio = steady["job_s"] / first["job_s"]
     print(
@@ -174,10 +242,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="2 small days, for CI")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--build-history", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--smoke-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--nights", type=int, default=HISTORY_NIGHTS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.smoke_child:
+        nights_in_one_session(args.smoke_child, args.nights, args.result)
+        return 0
     if args.build_history:
-        build_history(args.build_history, args.nights, day_job.SPARK_DRIVER_MEMORY)
+        spark = local_spark(day_job.SPARK_DRIVER_MEMORY)
+        build_history(spark, args.build_history, args.nights)
+        spark.stop()
         return 0
     results = run(smoke=args.smoke)
     if args.json:
