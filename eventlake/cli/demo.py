@@ -10,7 +10,15 @@ from pathlib import Path
 
 from eventlake.cli.args import iso_day, positive_int
 from eventlake.local import demo
-from eventlake.local.demo import LOCAL, DemoPaths, deliver_day, print_summary, run_dag
+from eventlake.local.demo import (
+    LOCAL,
+    DemoPaths,
+    check_environment,
+    deliver_day,
+    print_summary,
+    run_dag,
+)
+from eventlake.local.stages import Screen, StepFailed
 
 
 def add_command(subparsers: argparse._SubParsersAction) -> None:
@@ -28,16 +36,33 @@ def add_command(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--workdir", type=Path, default=LOCAL / "demo")
     p.add_argument("--airflow-home", type=Path, default=LOCAL / "airflow")
+    p.add_argument(
+        "--kinesis-port", type=int, default=0, help="the moto server's port (0: any free one)"
+    )
+    p.add_argument(
+        "--verbose", action="store_true", help="also show every command's output (it is logged)"
+    )
     p.set_defaults(func=run_demo)
 
 
 def run_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     paths = DemoPaths(args.workdir.resolve())
+    airflow_home = args.airflow_home.resolve()
+    check_environment([paths.root.parent, airflow_home], args.kinesis_port)
     shutil.rmtree(paths.root, ignore_errors=True)
     paths.work.mkdir(parents=True)
+    log_path = paths.root / "demo.log"
     speed = 86400.0 * args.rate / args.events
-    truth = deliver_day(paths, args.date, args.events, args.seed, speed)
-    run_dag(paths, args.date, args.airflow_home.resolve())
+    with Screen(log_path, verbose=args.verbose) as screen:
+        screen.say(f"eventlake demo: {args.events:,} events for {args.date}; log: {log_path}")
+        try:
+            truth = deliver_day(
+                screen, paths, args.date, args.events, args.seed, speed, args.kinesis_port
+            )
+            run_dag(screen, paths, args.date, airflow_home)
+        except StepFailed as exc:
+            screen.say(f"eventlake demo: {exc}")
+            return 1
     ok = print_summary(args.date, paths, truth, time.perf_counter() - started)
     return 0 if ok else 1
