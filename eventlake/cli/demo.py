@@ -29,10 +29,10 @@ def add_command(subparsers: argparse._SubParsersAction) -> None:
         description=demo.__doc__.split("\n\n")[0],
     )
     p.add_argument("--date", type=iso_day, default=yesterday, help="the day to simulate")
-    p.add_argument("--events", type=positive_int, default=200_000)
+    p.add_argument("--events", type=positive_int, default=50_000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument(
-        "--rate", type=float, default=2000.0, help="real events/s to send (sets the clock speed)"
+        "--rate", type=float, default=5000.0, help="real events/s to send (sets the clock speed)"
     )
     p.add_argument("--workdir", type=Path, default=LOCAL / "demo")
     p.add_argument("--airflow-home", type=Path, default=LOCAL / "airflow")

@@ -20,6 +20,7 @@ STAGES = (
     "count",
     "write_staging",
     "write_quarantine",
+    "figures",
     "verify",
     "publish",
     "manifest",
