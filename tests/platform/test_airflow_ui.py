@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -216,11 +217,29 @@ def test_ui_lists_the_dag_and_the_runs_state(
             run_row = page.get_by_role("row").filter(has_text=RUN_ID)
             sync_api.expect(run_row).to_contain_text(re.compile("success", re.I))
             page.screenshot(path=str(screenshot))
+
+            # the quality task's buttons: the Soda report and, next to it, the day report
+            page.goto(f"{local_airflow.url}/dags/events_daily/runs/{RUN_ID}/tasks/quality_checks")
+            for name in ("Soda report", "Day report"):
+                sync_api.expect(page.get_by_text(name, exact=True).first).to_be_visible()
         finally:
             browser.close()
     assert screenshot.stat().st_size > 10_000, "the screenshot is (nearly) empty"
     with capsys.disabled():
         print(f"\nAirflow UI screenshot: {screenshot}")
+
+
+def test_quality_task_links_to_the_soda_report_and_the_day_report(
+    local_airflow: LocalAirflow, finished_run: dict
+) -> None:
+    links = local_airflow.api(
+        f"/api/v2/dags/events_daily/dagRuns/{RUN_ID}/taskInstances/quality_checks/links"
+    )["extra_links"]
+    assert links["Soda report"].endswith(f"/soda/event_date={DAY}/scan.md"), links
+    assert links["Day report"].endswith(f"/days/{DAY}/index.html"), links
+    page = Path(urllib.parse.urlparse(links["Day report"]).path)
+    assert page.exists(), f"the Day report link points at no page: {page}"
+    assert f"eventlake: day {DAY}" in page.read_text()
 
 
 def test_cleared_run_reruns(local_airflow: LocalAirflow, finished_run: dict) -> None:
