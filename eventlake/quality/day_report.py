@@ -164,9 +164,10 @@ def plot_bars(values: dict[str, int], colour: str, horizontal: bool = True) -> s
 
 def plot_trend(inputs: DayInputs) -> str:
     figure, axes = _axes()
-    days = [m.run_date for m in [*inputs.history, inputs.manifest]]
+    manifests = [*inputs.history, inputs.manifest]
+    days = [m.run_date.isoformat()[5:] for m in manifests]  # categorical: gaps stay visible
     for colour, name in zip(COLOURS, TREND_FIGURES, strict=False):
-        values = [getattr(m.counts, name) for m in [*inputs.history, inputs.manifest]]
+        values = [getattr(m.counts, name) for m in manifests]
         axes.plot(days, values, marker="o", markersize=3, color=colour, label=name)
         axes.plot(days[-1:], values[-1:], marker="o", markersize=8, color=colour)
     axes.set_yscale("symlog")
