@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements-dev.txt
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/eventlake demo $(DEMO_ARGS)
+	@$(BIN)/eventlake demo $(DEMO_ARGS)
 
 test: $(STAMP) browser lint unit tf-test checkov
 

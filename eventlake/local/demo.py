@@ -252,7 +252,9 @@ def deliver_day(
                     "--simulate-offset", f"{offset:.3f}",
                     "--simulate-anchor", anchor,
                     "--simulate-ledger", str(paths.work / "replay-ledger.txt"),
-                    "--buffer-seconds", "60",
+                    # the deployed stream's interval (infra: firehose_buffer_interval_s): a
+                    # day of ~300 objects, not ~1,500 (Spark pays per file)
+                    "--buffer-seconds", "300",
                     "--until-idle", "3",
                     "--summary-json", str(paths.work / "firehose-summary.json"),
                     "--quiet", "--progress",
