@@ -17,6 +17,7 @@ from eventlake.local.demo import (
     deliver_day,
     print_summary,
     run_dag,
+    start_db_migration,
 )
 from eventlake.local.stages import Screen, StepFailed
 
@@ -56,13 +57,16 @@ def run_demo(args: argparse.Namespace) -> int:
     speed = 86400.0 * args.rate / args.events
     with Screen(log_path, verbose=args.verbose) as screen:
         screen.say(f"eventlake demo: {args.events:,} events for {args.date}; log: {log_path}")
+        migration = start_db_migration(screen, paths, airflow_home)
         try:
             truth = deliver_day(
                 screen, paths, args.date, args.events, args.seed, speed, args.kinesis_port
             )
-            run_dag(screen, paths, args.date, airflow_home)
+            run_dag(screen, paths, args.date, airflow_home, migration)
         except StepFailed as exc:
             screen.say(f"eventlake demo: {exc}")
             return 1
+        finally:
+            migration.stop()
     ok = print_summary(args.date, paths, truth, time.perf_counter() - started)
     return 0 if ok else 1

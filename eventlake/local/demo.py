@@ -33,7 +33,7 @@ from eventlake.core.errors import UsageError
 from eventlake.core.layout import DEFAULT_STREAM as STREAM
 from eventlake.dayjob.entry import STAGE_LOG_PREFIX
 from eventlake.dayjob.entry import STAGES as DAY_JOB_STAGES
-from eventlake.local.stages import Screen, Stage, StepFailed
+from eventlake.local.stages import Running, Screen, Stage, StepFailed
 from eventlake.orchestration import DAG_ID
 
 REPO = Path(__file__).resolve().parents[2]  # the checkout: local/ is never shipped
@@ -321,12 +321,26 @@ class DagRunStages:
 TASK_LINE = re.compile(r"\[DAG TEST\] starting task_id=(\w+)")
 
 
-def run_dag(screen: Screen, paths: DemoPaths, day: date, airflow_home: Path) -> None:
+def airflow_exe() -> str:
+    return str(Path(sys.executable).with_name("airflow"))
+
+
+def start_db_migration(screen: Screen, paths: DemoPaths, airflow_home: Path) -> Running:
+    """`airflow db migrate` in the background: it needs no data, so it runs while events flow."""
+    env = airflow_env(paths, airflow_home)
+    return screen.start("airflow-db", [airflow_exe(), "db", "migrate"], env=env)
+
+
+def run_dag(
+    screen: Screen, paths: DemoPaths, day: date, airflow_home: Path, migration: Running
+) -> None:
     """`airflow dags test` for the run that covers `day` (logical date = the next midnight)."""
     env = airflow_env(paths, airflow_home)
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    with screen.stage("Airflow metadata db"):
-        screen.run("airflow-db", [airflow, "db", "migrate"], env=env)
+    airflow = airflow_exe()
+    with screen.stage("Airflow metadata db") as stage:
+        if (code := migration.wait()) != 0:
+            raise StepFailed(f"airflow db migrate failed (exit {code}); see {screen.log_path}")
+        stage.update(detail="migrated while the events flowed")
     logical = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
     screen.say(f"  DAG {DAG_ID}, logical date {logical:%Y-%m-%dT%H:%M}Z (covers {day})")
     stages = DagRunStages(screen)
@@ -395,6 +409,7 @@ def print_summary(day: date, paths: DemoPaths, truth: dict, elapsed: float) -> b
         f"partitions written: {len(partitions)} (event_date/event_type/run_date)\n"
         f"Soda: {soda.get('outcome', soda.get('result', 'no report'))}  "
         f"report: {layout.local_path(layout.soda_report_uri(str(paths.reports), day, 'scan.md'))}\n"
+        f"day report: {layout.local_path(layout.day_report_uri(str(paths.reports), day))}\n"
         f"manifest: {layout.local_path(layout.manifest_uri(str(paths.reports), day))}\n"
         f'DuckDB catalog: {paths.catalog}  (try: duckdb {paths.catalog} "select event_type, count(*) from events group by 1")\n'
         f"lake: {paths.lake}  quarantine: {paths.quarantine}\n"
