@@ -102,3 +102,15 @@ def test_arrivals_are_counted_in_their_objects_hour() -> None:
 def test_no_manifest_no_report(reports: str) -> None:
     with pytest.raises(ManifestMissing):
         write_day_report(reports, DAY)
+
+
+def test_report_command_writes_the_page_and_says_where(tmp_path: Path, capsys) -> None:
+    from eventlake.cli import main
+
+    write_manifest(tmp_path.as_uri(), manifest_of(DAY, raw=10))
+    assert main(["report", "--date", DAY.isoformat(), "--reports", str(tmp_path)]) == 0
+    page = tmp_path / "days" / DAY.isoformat() / "index.html"
+    assert capsys.readouterr().out.strip() == f"day report: {page.as_uri()}"
+    assert 'data-figure="raw_records_in">10<' in page.read_text()
+    assert main(["report", "--date", "2026-01-01", "--reports", str(tmp_path)]) == 2
+    assert "no manifest for run_date 2026-01-01" in capsys.readouterr().err
