@@ -217,11 +217,6 @@ def test_ui_lists_the_dag_and_the_runs_state(
             run_row = page.get_by_role("row").filter(has_text=RUN_ID)
             sync_api.expect(run_row).to_contain_text(re.compile("success", re.I))
             page.screenshot(path=str(screenshot))
-
-            # the quality task's buttons: the Soda report and, next to it, the day report
-            page.goto(f"{local_airflow.url}/dags/events_daily/runs/{RUN_ID}/tasks/quality_checks")
-            for name in ("Soda report", "Day report"):
-                sync_api.expect(page.get_by_text(name, exact=True).first).to_be_visible()
         finally:
             browser.close()
     assert screenshot.stat().st_size > 10_000, "the screenshot is (nearly) empty"
@@ -232,6 +227,8 @@ def test_ui_lists_the_dag_and_the_runs_state(
 def test_quality_task_links_to_the_soda_report_and_the_day_report(
     local_airflow: LocalAirflow, finished_run: dict
 ) -> None:
+    """The links the UI's task page reads from the API. Airflow 3.3's UI draws a button only
+    for an http(s) link (the S3 console in AWS), so the local file:// links show no button."""
     links = local_airflow.api(
         f"/api/v2/dags/events_daily/dagRuns/{RUN_ID}/taskInstances/quality_checks/links"
     )["extra_links"]
