@@ -87,6 +87,7 @@ class QualityChecksOperator(BaseOperator):
         day = parse_run_date(self.event_date)
         self.log.info("quality checks of event_date %s, run %s", self.event_date, describe_day(day))
         code, tail = stream_command(self.command(), self.log, scan_environment())
+        self._write_day_report(day)  # also when the scan failed or crashed: on-call reads it
         report = self._read_report(day)
         if report is None:
             raise AirflowException(
@@ -95,7 +96,6 @@ class QualityChecksOperator(BaseOperator):
             )
         from eventlake.quality.report import summary_lines  # no soda import: safe on MWAA
 
-        self._write_day_report(day)
         summary = "\n".join(summary_lines(report))
         link = report_url(self.reports_uri, self.event_date, self.region_name)
         if code == EXIT_CHECKS_FAILED or report["outcome"] == "failed":

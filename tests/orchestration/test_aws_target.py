@@ -332,6 +332,8 @@ def test_without_the_catalog_step_the_audit_fails_and_the_day_stays_unpublished(
     report = json.loads(storage.read_bytes(uri))
     failed = {c["name"] for c in report["checks"] if c["outcome"] == "failed"}
     assert {"the day has rows", "lake rows of the day's run match the manifest"} <= failed
+    page = storage.read_bytes(day_report_uri(account.settings["reports_uri"], GATE_DAY)).decode()
+    assert 'id="soda-outcome">failed<' in page, "a failed day's report must say so"
 
 
 # --- Glue runs that do not succeed ---
