@@ -34,7 +34,7 @@ $(GLUE_STAMP): pyproject.toml requirements-glue.txt
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/eventlake demo $(DEMO_ARGS)
+	@$(BIN)/eventlake demo $(DEMO_ARGS)
 
 test: $(STAMP) browser lint unit glue-test tf-test checkov
 

@@ -16,6 +16,7 @@ What stands in, and why:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -148,13 +149,16 @@ def upload_folder(s3: Any, folder: Path, bucket: str) -> None:
         if p.is_file()
         and not any(part.startswith((".", "_")) for part in p.relative_to(folder).parts)
     }
-    remote = set()
+    remote: dict[str, str] = {}
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        remote |= {obj["Key"] for obj in page.get("Contents", [])}
-    for key in sorted(remote - set(local)):
+        remote |= {obj["Key"]: obj["ETag"].strip('"') for obj in page.get("Contents", [])}
+    for key in sorted(set(remote) - set(local)):
         s3.delete_object(Bucket=bucket, Key=key)
     for key, path in sorted(local.items()):
-        s3.upload_file(str(path), bucket, key)
+        # Like Glue, rewrite only what the job wrote: an object it did not touch keeps its
+        # metadata (the day report's Content-Type, set by the quality task).
+        if remote.get(key) != hashlib.md5(path.read_bytes()).hexdigest():
+            s3.upload_file(str(path), bucket, key)
 
 
 # --- the Glue job's script, run where moto would only record the run ---

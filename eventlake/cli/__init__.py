@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "eventlake.cli.kinesis_local",
     "eventlake.cli.run_day",
     "eventlake.cli.quarantine",
+    "eventlake.cli.report",
     "eventlake.cli.demo",
     "eventlake.cli.airflow",
     "eventlake.cli.capacity",

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
+
+# `--progress` lines start with this, so a caller (the demo) can pick them out of the output.
+PROGRESS_PREFIX = "eventlake-progress "
 
 
 class HasStatsLine(Protocol):
     def line(self) -> str: ...
+
+
+class HasStatsDict(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
 
 
 @contextlib.contextmanager
@@ -46,3 +56,32 @@ def live_stats(stats: HasStatsLine, quiet: bool) -> Iterator[None]:
         transient=True,
     ):
         yield
+
+
+@contextlib.contextmanager
+def progress_lines(stats: HasStatsDict, enabled: bool, every_s: float = 0.5) -> Iterator[None]:
+    """With `--progress`: `eventlake-progress {json}` on stdout every `every_s` and at the end.
+
+    For a program driving the command (the demo's progress bars); people get `live_stats`.
+    """
+    if not enabled:
+        yield
+        return
+    done = threading.Event()
+
+    def emit() -> None:
+        sys.stdout.write(PROGRESS_PREFIX + json.dumps(stats.as_dict(), default=str) + "\n")
+        sys.stdout.flush()
+
+    def loop() -> None:
+        while not done.wait(every_s):
+            emit()
+
+    thread = threading.Thread(target=loop, name="progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        emit()

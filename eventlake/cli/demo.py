@@ -10,7 +10,16 @@ from pathlib import Path
 
 from eventlake.cli.args import iso_day, positive_int
 from eventlake.local import demo
-from eventlake.local.demo import LOCAL, DemoPaths, deliver_day, print_summary, run_dag
+from eventlake.local.demo import (
+    LOCAL,
+    DemoPaths,
+    check_environment,
+    deliver_day,
+    print_summary,
+    run_dag,
+    start_db_migration,
+)
+from eventlake.local.stages import Screen, StepFailed
 
 
 def add_command(subparsers: argparse._SubParsersAction) -> None:
@@ -21,23 +30,43 @@ def add_command(subparsers: argparse._SubParsersAction) -> None:
         description=demo.__doc__.split("\n\n")[0],
     )
     p.add_argument("--date", type=iso_day, default=yesterday, help="the day to simulate")
-    p.add_argument("--events", type=positive_int, default=200_000)
+    p.add_argument("--events", type=positive_int, default=50_000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument(
-        "--rate", type=float, default=2000.0, help="real events/s to send (sets the clock speed)"
+        "--rate", type=float, default=5000.0, help="real events/s to send (sets the clock speed)"
     )
     p.add_argument("--workdir", type=Path, default=LOCAL / "demo")
     p.add_argument("--airflow-home", type=Path, default=LOCAL / "airflow")
+    p.add_argument(
+        "--kinesis-port", type=int, default=0, help="the moto server's port (0: any free one)"
+    )
+    p.add_argument(
+        "--verbose", action="store_true", help="also show every command's output (it is logged)"
+    )
     p.set_defaults(func=run_demo)
 
 
 def run_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     paths = DemoPaths(args.workdir.resolve())
+    airflow_home = args.airflow_home.resolve()
+    check_environment([paths.root.parent, airflow_home], args.kinesis_port)
     shutil.rmtree(paths.root, ignore_errors=True)
     paths.work.mkdir(parents=True)
+    log_path = paths.root / "demo.log"
     speed = 86400.0 * args.rate / args.events
-    truth = deliver_day(paths, args.date, args.events, args.seed, speed)
-    run_dag(paths, args.date, args.airflow_home.resolve())
+    with Screen(log_path, verbose=args.verbose) as screen:
+        screen.say(f"eventlake demo: {args.events:,} events for {args.date}; log: {log_path}")
+        migration = start_db_migration(screen, paths, airflow_home)
+        try:
+            truth = deliver_day(
+                screen, paths, args.date, args.events, args.seed, speed, args.kinesis_port
+            )
+            run_dag(screen, paths, args.date, airflow_home, migration)
+        except StepFailed as exc:
+            screen.say(f"eventlake demo: {exc}")
+            return 1
+        finally:
+            migration.stop()
     ok = print_summary(args.date, paths, truth, time.perf_counter() - started)
     return 0 if ok else 1

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from eventlake.cli.args import iso_day
-from eventlake.cli.console import live_stats, stop_on_signals
+from eventlake.cli.console import live_stats, progress_lines, stop_on_signals
 from eventlake.core import layout
 from eventlake.core.errors import UsageError
 from eventlake.ingest.aws_clients import kinesis_client
@@ -128,6 +128,11 @@ def add_command(subparsers: Any) -> None:
         "--summary-json", type=Path, default=None, help="also write the final stats here"
     )
     parser.add_argument("--quiet", action="store_true", help="no live stats")
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help="print `eventlake-progress {json}` lines with the stats twice a second (for tools)",
+    )
     parser.set_defaults(func=run_command)
 
 
@@ -166,7 +171,11 @@ def run_command(args: argparse.Namespace) -> int:
     except client.exceptions.ResourceNotFoundException as exc:
         raise UsageError(f"stream {config.stream!r} does not exist") from exc
     worker = FirehoseLocal(client, config)
-    with stop_on_signals(worker.stop.set), live_stats(worker.stats, args.quiet):
+    with (
+        stop_on_signals(worker.stop.set),
+        live_stats(worker.stats, args.quiet),
+        progress_lines(worker.stats, args.progress),
+    ):
         stats = worker.run(until_idle_s=args.until_idle, max_seconds=args.max_seconds)
     print(f"firehose-local {config.stream} -> {config.raw_uri}: {stats.line()}")
     if stats.reasons:

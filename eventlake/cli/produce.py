@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from eventlake.cli.args import iso_day
-from eventlake.cli.console import live_stats, stop_on_signals
+from eventlake.cli.console import live_stats, progress_lines, stop_on_signals
 from eventlake.cli.generate import add_fault_arguments, fault_mix_from_args
 from eventlake.core.errors import UsageError
 from eventlake.ingest.aws_clients import kinesis_client
@@ -157,6 +157,11 @@ def add_command(subparsers: Any) -> None:
         "--summary-json", type=Path, default=None, help="also write the final stats here"
     )
     parser.add_argument("--quiet", action="store_true", help="no live stats")
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help="print `eventlake-progress {json}` lines with the stats twice a second (for tools)",
+    )
     add_fault_arguments(parser)
     parser.set_defaults(func=run_command)
 
@@ -217,7 +222,11 @@ def run_command(args: argparse.Namespace) -> int:
     else:
         source = limited((data for _, data in generated_records(args)), args.total)
     try:
-        with stop_on_signals(producer.request_stop), live_stats(producer.stats, args.quiet):
+        with (
+            stop_on_signals(producer.request_stop),
+            live_stats(producer.stats, args.quiet),
+            progress_lines(producer.stats, args.progress),
+        ):
             producer.run(source)
     finally:
         if ledger is not None:

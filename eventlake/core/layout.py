@@ -211,6 +211,12 @@ def soda_report_uri(reports: str, event_date: date, name: str) -> str:
     return join_uri(reports, root, f"event_date={event_date.isoformat()}", name)
 
 
+def day_report_uri(reports: str, day: date) -> str:
+    """The day report (one self-contained HTML page) of day D."""
+    root = storage_layout()["reports"]["days_root"]
+    return join_uri(reports, root, day.isoformat(), "index.html")
+
+
 @dataclass(frozen=True)
 class RunLocations:
     """Every location run D reads or writes, computed once from the job's URIs."""

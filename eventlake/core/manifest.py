@@ -118,6 +118,14 @@ class PartitionEntry:
 
 
 @dataclass(frozen=True)
+class DayFigures:
+    """What the day report plots beyond the counts (empty in manifests written before it)."""
+
+    written_by_created_hour: dict[str, int] = field(default_factory=dict)  # "YYYY-MM-DDTHH"
+    quarantine_examples: dict[str, list[str]] = field(default_factory=dict)  # reason -> raw
+
+
+@dataclass(frozen=True)
 class Manifest:
     run_date: date
     started_at: str
@@ -135,6 +143,7 @@ class Manifest:
     job_run_id: str | None = None  # the Glue (or local) run that wrote this manifest
     unreadable_objects: list[UnreadableObject] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
+    figures: DayFigures = field(default_factory=DayFigures)
     manifest_version: int = MANIFEST_VERSION
 
     # --- questions the DAG, Soda and the demo ask ---
@@ -215,6 +224,7 @@ class Manifest:
             job_run_id=data.get("job_run_id"),
             unreadable_objects=[UnreadableObject(**o) for o in data.get("unreadable_objects", [])],
             timings_s=data.get("timings_s", {}),
+            figures=_known(DayFigures, data.get("figures", {})),
             manifest_version=data.get("manifest_version", MANIFEST_VERSION),
         )
 

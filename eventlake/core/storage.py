@@ -22,11 +22,14 @@ def _s3() -> Any:
     return boto3.client("s3")
 
 
-def write_bytes(uri: str, data: bytes) -> None:
-    """Write an object atomically (a local write goes through a temp file and a rename)."""
+def write_bytes(uri: str, data: bytes, content_type: str | None = None) -> None:
+    """Write an object atomically (a local write goes through a temp file and a rename).
+
+    `content_type` is S3's Content-Type (a page opened from S3 needs text/html)."""
     if is_s3(uri):
         bucket, key = split_s3(uri)
-        _s3().put_object(Bucket=bucket, Key=key, Body=data)
+        extra = {"ContentType": content_type} if content_type else {}
+        _s3().put_object(Bucket=bucket, Key=key, Body=data, **extra)
         return
     path = local_path(uri)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,7 @@ from eventlake.dayjob.counts import (
     record_totals,
     unknown_source_records,
 )
+from eventlake.dayjob.figures import day_figures
 from eventlake.dayjob.hadoop_fs import HadoopFS
 from eventlake.dayjob.sources import (
     OWNED,
@@ -132,6 +133,8 @@ def run_day_job(
             lake.write_staging(rows, params, shuffle_partitions)
         with timer.stage("write_quarantine"):
             quarantine.write_quarantine(rows, where, params.parquet_codec)
+        with timer.stage("figures"):  # for the day report
+            figures = day_figures(spark, rows, where)
     totals = record_totals(readable, counts, unreadable=len(unreadable))
     with timer.stage("verify"):
         reconciliation, lake_parts, quarantine_parts = verify(
@@ -157,6 +160,7 @@ def run_day_job(
         job_run_id=params.job_run_id,
         unreadable_objects=unreadable,
         timings_s=timer.seconds,
+        figures=figures,
     )
     with timer.stage("manifest"):
         fs.write_text(where.manifest, manifest.to_json())

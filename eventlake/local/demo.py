@@ -13,8 +13,12 @@ metadata database is kept, so `make airflow` shows every demo run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -23,9 +27,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from eventlake.cli.console import PROGRESS_PREFIX
 from eventlake.core import layout
 from eventlake.core.errors import UsageError
 from eventlake.core.layout import DEFAULT_STREAM as STREAM
+from eventlake.dayjob.entry import STAGE_LOG_PREFIX
+from eventlake.dayjob.entry import STAGES as DAY_JOB_STAGES
+from eventlake.local.stages import Running, Screen, Stage, StepFailed
 from eventlake.orchestration import DAG_ID
 
 REPO = Path(__file__).resolve().parents[2]  # the checkout: local/ is never shipped
@@ -102,15 +110,53 @@ def eventlake_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "eventlake", *args]
 
 
-def _step(title: str) -> None:
-    print(f"\n\033[1m==> {title}\033[0m", flush=True)
+# --- the environment, checked before anything starts ---
+
+MIN_FREE_BYTES = 2 * 1024**3  # Spark's shuffle and the Airflow database, with room to spare
+JAVA_MAJOR = 17
 
 
-def _run(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 1800) -> None:
+def java_major(java: str) -> int | None:
+    """The major version `java -version` reports, or None if it cannot run."""
+    try:
+        done = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except OSError:
+        return None
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', done.stderr + done.stdout)
+    if done.returncode != 0 or not match:
+        return None
+    major = int(match.group(1))
+    return int(match.group(2) or 0) if major == 1 else major  # "1.8" is Java 8
 
-    result = subprocess.run(cmd, env=env, timeout=timeout, check=False)
-    if result.returncode != 0:
-        raise UsageError(f"step failed (exit {result.returncode}): {' '.join(cmd[:6])} ...")
+
+def check_environment(folders: list[Path], port: int = 0) -> None:
+    """One clear UsageError for what would otherwise fail minutes later with a traceback."""
+    java_home = os.environ.get("JAVA_HOME")
+    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+    major = java_major(java) if java else None
+    if major is None or major < JAVA_MAJOR:
+        found = f"found Java {major} at {java}" if major else "no java on PATH or in JAVA_HOME"
+        raise UsageError(f"Spark needs Java {JAVA_MAJOR} ({found}); install openjdk-17-jre")
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".eventlake-write-probe"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise UsageError(f"cannot write to {folder}: {exc.strerror or exc}") from exc
+        free = shutil.disk_usage(folder).free
+        if free < MIN_FREE_BYTES:
+            raise UsageError(
+                f"only {free / 1024**3:.1f} GB free under {folder}; the demo needs "
+                f"{MIN_FREE_BYTES / 1024**3:.0f} GB"
+            )
+    if port:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError as exc:
+                raise UsageError(f"port {port} is busy; pick another with --kinesis-port") from exc
 
 
 def first_intended_arrival(day: date, events: int, seed: int) -> float:
@@ -119,63 +165,102 @@ def first_intended_arrival(day: date, events: int, seed: int) -> float:
     return next(iter(iter_day_records(DaySpec(day, events, seed))))[0]
 
 
-def deliver_day(paths: DemoPaths, day: date, events: int, seed: int, speed: float) -> dict:
+def progress_of(line: str) -> dict[str, Any] | None:
+    """The stats of an `eventlake-progress {json}` line, else None."""
+    if not line.startswith(PROGRESS_PREFIX):
+        return None
+    try:
+        return json.loads(line[len(PROGRESS_PREFIX) :])
+    except ValueError:
+        return None
+
+
+def deliver_day(
+    screen: Screen, paths: DemoPaths, day: date, events: int, seed: int, speed: float, port: int = 0
+) -> dict:
     """Producer -> moto Kinesis -> firehose-local, for one simulated day."""
     from eventlake.core.storage import write_bytes
     from eventlake.local.kinesis import ensure_stream, start_process
     from eventlake.tools.generator import DaySpec, day_truth, truth_uri
 
-    _step("starting the local Kinesis endpoint (moto server)")
-    kinesis = start_process()
-    try:
+    with screen.stage("kinesis (moto server)") as stage:
+        kinesis = start_process(port=port)
         ensure_stream(kinesis.client(), STREAM, shards=2)
-        print(f"stream {STREAM} at {kinesis.endpoint_url}")
+        stage.update(detail=f"stream {STREAM} at {kinesis.endpoint_url}")
+    try:
         offset = first_intended_arrival(day, events, seed) - layout.day_start(day).timestamp()
         # Producer and firehose-local share the instant that maps to the first intended
         # arrival: a record sent late then maps late, never early (it cannot look "future").
         anchor = f"{time.time() + 5.0:.3f}"
-        _step(f"producing {events:,} events for {day} ({speed:g}x real time)")
-        _run(
-            eventlake_cmd(
+        with screen.stage("produce") as stage:
+            stage.update(completed=0, total=events, detail=f"{day}, {speed:g}x real time")
+
+            def produced(line: str) -> None:
+                if (stats := progress_of(line)) is not None:
+                    stage.update(
+                        completed=stats["sent"],
+                        detail=f"{stats['sent']:,}/{events:,} sent  {stats['rate']:,.0f}/s",
+                    )
+
+            screen.run(
                 "produce",
-                "--stream", STREAM,
-                "--endpoint-url", kinesis.endpoint_url,
-                "--date", day.isoformat(),
-                "--seed", str(seed),
-                "--total", str(events),
-                "--replay-speed", str(speed),
-                "--replay-start", anchor,
-                "--replay-ledger", str(paths.work / "replay-ledger.txt"),
-                "--spool", str(paths.work / "producer-spool.ndjson"),
-                # a busy machine should slow the replay down, not park records on disk
-                "--spool-after", "3600",
-                "--summary-json", str(paths.work / "producer-summary.json"),
-            )
-        )  # fmt: skip
-        sent = _load_json(paths.work / "producer-summary.json").get("sent")
-        if sent != events:
-            raise UsageError(f"the producer sent {sent} of {events} events; see {paths.work}")
+                eventlake_cmd(
+                    "produce",
+                    "--stream", STREAM,
+                    "--endpoint-url", kinesis.endpoint_url,
+                    "--date", day.isoformat(),
+                    "--seed", str(seed),
+                    "--total", str(events),
+                    "--replay-speed", str(speed),
+                    "--replay-start", anchor,
+                    "--replay-ledger", str(paths.work / "replay-ledger.txt"),
+                    "--spool", str(paths.work / "producer-spool.ndjson"),
+                    # a busy machine should slow the replay down, not park records on disk
+                    "--spool-after", "3600",
+                    "--summary-json", str(paths.work / "producer-summary.json"),
+                    "--quiet", "--progress",
+                ),
+                on_line=produced,
+            )  # fmt: skip
+            sent = _load_json(paths.work / "producer-summary.json").get("sent")
+            if sent != events:
+                raise UsageError(f"the producer sent {sent} of {events} events; see {paths.work}")
         # The stream keeps every record (24 h retention), so delivery can follow production:
         # each record's arrival comes from the producer's ledger (its intended arrival in the
         # simulated day), not from when it was sent or read.
-        _step("firehose-local: transforming and delivering the stream to the raw folder")
-        _run(
-            eventlake_cmd(
+        with screen.stage("firehose-local") as stage:
+            stage.update(completed=0, total=events)
+
+            def delivered(line: str) -> None:
+                if (stats := progress_of(line)) is not None:
+                    stage.update(
+                        completed=stats["records_in"],
+                        detail=f"{stats['delivered']:,}/{events:,} delivered  "
+                        f"{stats['objects']:,} objects",
+                    )
+
+            screen.run(
                 "firehose-local",
-                "--stream", STREAM,
-                "--raw", str(paths.raw),
-                "--endpoint-url", kinesis.endpoint_url,
-                "--checkpoint", str(paths.work / "firehose-checkpoint.json"),
-                "--simulate-day", day.isoformat(),
-                "--simulate-speed", str(speed),
-                "--simulate-offset", f"{offset:.3f}",
-                "--simulate-anchor", anchor,
-                "--simulate-ledger", str(paths.work / "replay-ledger.txt"),
-                "--buffer-seconds", "60",
-                "--until-idle", "10",
-                "--summary-json", str(paths.work / "firehose-summary.json"),
-            )
-        )  # fmt: skip
+                eventlake_cmd(
+                    "firehose-local",
+                    "--stream", STREAM,
+                    "--raw", str(paths.raw),
+                    "--endpoint-url", kinesis.endpoint_url,
+                    "--checkpoint", str(paths.work / "firehose-checkpoint.json"),
+                    "--simulate-day", day.isoformat(),
+                    "--simulate-speed", str(speed),
+                    "--simulate-offset", f"{offset:.3f}",
+                    "--simulate-anchor", anchor,
+                    "--simulate-ledger", str(paths.work / "replay-ledger.txt"),
+                    # the deployed stream's interval (infra: firehose_buffer_interval_s): a
+                    # day of ~300 objects, not ~1,500 (Spark pays per file)
+                    "--buffer-seconds", "300",
+                    "--until-idle", "3",
+                    "--summary-json", str(paths.work / "firehose-summary.json"),
+                    "--quiet", "--progress",
+                ),
+                on_line=delivered,
+            )  # fmt: skip
     finally:
         kinesis.stop()
     truth = day_truth(DaySpec(day, events, seed))
@@ -183,15 +268,91 @@ def deliver_day(paths: DemoPaths, day: date, events: int, seed: int, speed: floa
     return truth
 
 
-def run_dag(paths: DemoPaths, day: date, airflow_home: Path) -> None:
+# Each task of the DAG gets a stage line, opened when `airflow dags test` starts the task.
+TASK_STAGES = {
+    "wait_for_raw_window": "wait for the raw window",
+    "run_day_job": "day job (local Spark)",
+    "register_partitions": "register partitions",
+    "quality_checks": "Soda checks + day report",
+    "publish": "publish to the catalog",
+}
+
+
+class DagRunStages:
+    """Turns the lines of `airflow dags test` into stage lines and the day job's bar."""
+
+    def __init__(self, screen: Screen) -> None:
+        self.screen = screen
+        self.current: str | None = None
+        self._stage: contextlib.ExitStack | None = None
+        self._bar: Stage | None = None
+        self._day_job_stages = 0
+
+    def on_line(self, line: str) -> None:
+        task = self._task_started(line)
+        if task is not None and task != self.current:
+            self.close()
+            self.current = task
+            self._stage = contextlib.ExitStack()
+            self._bar = self._stage.enter_context(self.screen.stage(TASK_STAGES[task]))
+            if task == "run_day_job":
+                self._bar.update(completed=0, total=len(DAY_JOB_STAGES))
+        elif self._bar is not None and STAGE_LOG_PREFIX in line:
+            name = line.split(STAGE_LOG_PREFIX, 1)[1].strip()
+            self._day_job_stages += 1
+            self._bar.update(completed=self._day_job_stages, detail=name)
+
+    @staticmethod
+    def _task_started(line: str) -> str | None:
+        match = TASK_LINE.search(line)
+        return match.group(1) if match and match.group(1) in TASK_STAGES else None
+
+    def close(self, failed: bool = False) -> None:
+        if self._stage is not None:
+            if self.current == "run_day_job" and self._bar is not None and not failed:
+                self._bar.update(detail=f"{self._day_job_stages} stages")
+            stack, self._stage = self._stage, None
+            if failed:
+                stack.__exit__(StepFailed, StepFailed("dag run failed"), None)
+            else:
+                stack.close()
+
+
+TASK_LINE = re.compile(r"\[DAG TEST\] starting task_id=(\w+)")
+
+
+def airflow_exe() -> str:
+    return str(Path(sys.executable).with_name("airflow"))
+
+
+def start_db_migration(screen: Screen, paths: DemoPaths, airflow_home: Path) -> Running:
+    """`airflow db migrate` in the background: it needs no data, so it runs while events flow."""
+    env = airflow_env(paths, airflow_home)
+    return screen.start("airflow-db", [airflow_exe(), "db", "migrate"], env=env)
+
+
+def run_dag(
+    screen: Screen, paths: DemoPaths, day: date, airflow_home: Path, migration: Running
+) -> None:
     """`airflow dags test` for the run that covers `day` (logical date = the next midnight)."""
     env = airflow_env(paths, airflow_home)
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    _step("preparing the Airflow metadata database")
-    _run([airflow, "db", "migrate"], env=env)
+    airflow = airflow_exe()
+    with screen.stage("Airflow metadata db") as stage:
+        if (code := migration.wait()) != 0:
+            raise StepFailed(f"airflow db migrate failed (exit {code}); see {screen.log_path}")
+        stage.update(detail="migrated while the events flowed")
     logical = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
-    _step(f"running DAG {DAG_ID} for {day} (logical date {logical:%Y-%m-%dT%H:%M}Z)")
-    _run([airflow, "dags", "test", DAG_ID, logical.isoformat()], env=env)
+    screen.say(f"  DAG {DAG_ID}, logical date {logical:%Y-%m-%dT%H:%M}Z (covers {day})")
+    stages = DagRunStages(screen)
+    try:
+        screen.run(
+            "dag", [airflow, "dags", "test", DAG_ID, logical.isoformat()], env=env,
+            on_line=stages.on_line,
+        )  # fmt: skip
+    except BaseException:
+        stages.close(failed=True)
+        raise
+    stages.close()
 
 
 def _load_json(path: Path) -> dict[str, Any]:
@@ -209,6 +370,7 @@ def summary_rows(day: date, paths: DemoPaths, truth: dict) -> list[tuple[str, st
         ("natural duplicates", counts.natural_duplicates, truth["natural_duplicates"]),
         ("synthetic duplicates", counts.synthetic_duplicates, truth["synthetic_duplicates"]),
         ("already in the lake", counts.duplicates_in_lake, 0),
+        ("in the lake, another payload", counts.synthetic_duplicates_in_lake, 0),
         ("deferred to the next day", counts.deferred, truth["deferred"]),
     ]
     invalid = counts.invalid_by_reason
@@ -224,7 +386,7 @@ def print_summary(day: date, paths: DemoPaths, truth: dict, elapsed: float) -> b
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(soft_wrap=True)  # long paths stay whole: people copy them
     rows = summary_rows(day, paths, truth)
     table = Table(title=f"eventlake demo: {day}", show_lines=False)
     table.add_column("figure")
@@ -248,6 +410,7 @@ def print_summary(day: date, paths: DemoPaths, truth: dict, elapsed: float) -> b
         f"partitions written: {len(partitions)} (event_date/event_type/run_date)\n"
         f"Soda: {soda.get('outcome', soda.get('result', 'no report'))}  "
         f"report: {layout.local_path(layout.soda_report_uri(str(paths.reports), day, 'scan.md'))}\n"
+        f"day report: {layout.local_path(layout.day_report_uri(str(paths.reports), day))}\n"
         f"manifest: {layout.local_path(layout.manifest_uri(str(paths.reports), day))}\n"
         f'DuckDB catalog: {paths.catalog}  (try: duckdb {paths.catalog} "select event_type, count(*) from events group by 1")\n'
         f"lake: {paths.lake}  quarantine: {paths.quarantine}\n"

@@ -2,7 +2,9 @@
 
 Used by `eventlake kinesis-local`, the demo, the tests and the benchmarks. Two modes:
 in a thread of this process (`ThreadedMotoServer`, quick for tests) or as a separate
-`moto_server` process (no GIL sharing with the producer, used by the benchmarks).
+`moto_server` process (no GIL sharing with the producer, used by the demo and the
+benchmarks). Both run moto with `eventlake.local.moto_server`'s patch, which makes a
+Kinesis put cost O(1) instead of O(records in the shard).
 """
 
 from __future__ import annotations
@@ -89,6 +91,9 @@ def start_threaded(port: int = 0, host: str = "127.0.0.1") -> LocalKinesis:
     """moto in a daemon thread of this process; port 0 picks a free one."""
     from moto.server import ThreadedMotoServer
 
+    from eventlake.local.moto_server import patch_kinesis_shards
+
+    patch_kinesis_shards()
     ensure_local_credentials()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
@@ -102,7 +107,7 @@ def start_process(port: int = 0, host: str = "127.0.0.1", timeout_s: float = 30.
     ensure_local_credentials()
     port = port or free_port(host)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+        [sys.executable, "-m", "eventlake.local.moto_server", "-H", host, "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

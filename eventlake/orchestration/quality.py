@@ -1,4 +1,5 @@
-"""quality_checks: run the Soda scan for event_date D in a separate interpreter.
+"""quality_checks: run the Soda scan for event_date D in a separate interpreter, then write
+the day report (reports/days/D/index.html) in this one, whatever the checks found.
 
 The scan always runs as `python -m eventlake.quality.scan` under `soda_python`: locally this
 interpreter, on MWAA the venv startup.sh builds, because soda-core 4.28 (requests<2.34,
@@ -22,7 +23,12 @@ from eventlake.core import storage
 from eventlake.core.layout import soda_report_uri
 from eventlake.orchestration.day import describe_day, parse_run_date
 from eventlake.orchestration.day_job import stream_command
-from eventlake.orchestration.report_link import SodaReportLink, report_url
+from eventlake.orchestration.report_link import (
+    DayReportLink,
+    SodaReportLink,
+    day_report_url,
+    report_url,
+)
 from eventlake.orchestration.settings import EventlakeSettings
 
 EXIT_CHECKS_FAILED = 1
@@ -59,7 +65,7 @@ class QualityChecksOperator(BaseOperator):
     """Fails (without retrying) when a check fails, naming the checks; warnings only log."""
 
     template_fields: Sequence[str] = ("event_date",)
-    operator_extra_links = (SodaReportLink(),)
+    operator_extra_links = (SodaReportLink(), DayReportLink())
 
     def __init__(self, *, event_date: str, settings: EventlakeSettings, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -81,6 +87,7 @@ class QualityChecksOperator(BaseOperator):
         day = parse_run_date(self.event_date)
         self.log.info("quality checks of event_date %s, run %s", self.event_date, describe_day(day))
         code, tail = stream_command(self.command(), self.log, scan_environment())
+        self._write_day_report(day)  # also when the scan failed or crashed: on-call reads it
         report = self._read_report(day)
         if report is None:
             raise AirflowException(
@@ -97,6 +104,19 @@ class QualityChecksOperator(BaseOperator):
             raise AirflowException(f"the Soda scan exited with {code}:\n" + "\n".join(tail[-15:]))
         self.log.info("%s\nreport: %s", summary, link)
         return {"outcome": report["outcome"], "counts": report["counts"]}
+
+    def _write_day_report(self, day: date) -> None:
+        """The page is for people: a page that cannot be drawn is a warning, not a failed day."""
+        from eventlake.quality.day_report import write_day_report
+
+        try:
+            write_day_report(self.reports_uri, day)
+        except Exception:
+            self.log.warning("the day report of %s could not be written", day, exc_info=True)
+            return
+        self.log.info(
+            "day report: %s", day_report_url(self.reports_uri, self.event_date, self.region_name)
+        )
 
     def _read_report(self, day: date) -> dict[str, Any] | None:
         uri = soda_report_uri(self.reports_uri, day, "scan.json")

@@ -11,6 +11,8 @@ import pytest
 from eventlake.dayjob import job as job_module
 from eventlake.dayjob import lake
 from eventlake.dayjob.counts import ReconciliationError
+from eventlake.dayjob.entry import STAGES
+from eventlake.dayjob.figures import EXAMPLES_PER_REASON
 from eventlake.dayjob.hadoop_fs import HadoopFS
 from eventlake.dayjob.job import run_day_job
 from eventlake.tools.generator import DaySpec, FaultMix, write_firehose_day
@@ -118,6 +120,25 @@ def test_generated_day_with_every_fault_matches_the_truth_exactly(spark, one_day
     }
     assert manifest["reconciliation"]["balanced"]
     assert not (locations.lake / "_staging").exists()
+    assert_day_figures(spark, locations, manifest, truth)
+
+
+def assert_day_figures(spark, locations: Locations, manifest: dict, truth: dict) -> None:
+    """What the day report plots: every written row in an hour, examples of every reason."""
+    figures = manifest["figures"]
+    assert sum(figures["written_by_created_hour"].values()) == truth["valid_unique"]
+    raw_by_reason: dict[str, set[str]] = {}
+    for row in quarantine_rows(spark, locations):
+        raw_by_reason.setdefault(row.reason, set()).add(row.raw_record)
+    examples = figures["quarantine_examples"]
+    assert examples.keys() == raw_by_reason.keys(), "a reason without examples in the manifest"
+    for reason, shown in examples.items():
+        assert 1 <= len(shown) <= EXAMPLES_PER_REASON
+        assert all(any(r.startswith(e) for r in raw_by_reason[reason]) for e in shown), (
+            f"an example of {reason} is not one of its quarantined records"
+        )
+    # the demo's progress bar counts these stages: the job must name them in this order
+    assert [s for s in STAGES if s in manifest["timings_s"]] == list(manifest["timings_s"])
 
 
 def test_run_d_then_next_day_then_d_again_leaves_identical_rows(spark, two_days, tmp_path) -> None:
@@ -225,6 +246,7 @@ def test_an_empty_day_writes_an_empty_balanced_manifest(spark, locations) -> Non
     manifest = run_day_job(spark, locations.config()).to_dict()
     assert manifest["counts"]["raw_records_in"] == 0
     assert manifest["lake_partitions"] == []
+    assert manifest["figures"] == {"written_by_created_hour": {}, "quarantine_examples": {}}
     assert read_manifest(locations)["reconciliation"]["balanced"]
 
 

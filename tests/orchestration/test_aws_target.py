@@ -25,7 +25,7 @@ import duckdb
 import pytest
 
 from eventlake.core import storage
-from eventlake.core.layout import manifest_uri, soda_report_uri
+from eventlake.core.layout import day_report_uri, manifest_uri, soda_report_uri, split_s3
 from eventlake.core.manifest import Counts, Manifest, RawObjects, Reconciliation
 from eventlake.orchestration import catalog_steps
 from eventlake.orchestration.settings import EventlakeSettings
@@ -259,6 +259,24 @@ def test_each_night_ends_green_with_every_task_executed(account, two_nights, nig
     assert account.run_partitions("manifests", night) == {(night.isoformat(),)}
 
 
+@pytest.mark.parametrize("night", NIGHTS)
+def test_each_night_writes_its_day_report_to_the_reports_bucket(account, two_nights, night) -> None:
+    """The real quality operator writes reports/days/D/index.html to S3, as a page."""
+    uri = day_report_uri(account.settings["reports_uri"], night)
+    bucket, key = split_s3(uri)
+    head = account.s3.head_object(Bucket=bucket, Key=key)
+    assert head["ContentType"].startswith("text/html"), "a page opened from S3 must be HTML"
+    html = storage.read_bytes(uri).decode()
+    counts = account.manifest(night).counts
+    assert f'data-figure="raw_records_in">{counts.raw_records_in}<' in html
+    assert f'data-figure="written">{counts.written}<' in html
+    for reason, n in counts.invalid_by_reason.items():
+        assert f'data-reason="{reason}">{n}<' in html
+    # the second night's trend reads the first night's manifest from the bucket
+    history = 1 if night == NIGHTS[1] else 0
+    assert f"The day against the {history} days before" in html
+
+
 def test_after_two_nights_no_event_is_in_the_lake_twice(account, two_nights, tmp_path) -> None:
     lake = tmp_path / "lake"
     download_bucket(account.s3, account.buckets["lake"], lake)
@@ -314,6 +332,8 @@ def test_without_the_catalog_step_the_audit_fails_and_the_day_stays_unpublished(
     report = json.loads(storage.read_bytes(uri))
     failed = {c["name"] for c in report["checks"] if c["outcome"] == "failed"}
     assert {"the day has rows", "lake rows of the day's run match the manifest"} <= failed
+    page = storage.read_bytes(day_report_uri(account.settings["reports_uri"], GATE_DAY)).decode()
+    assert 'id="soda-outcome">failed<' in page, "a failed day's report must say so"
 
 
 # --- Glue runs that do not succeed ---

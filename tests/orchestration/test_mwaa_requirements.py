@@ -80,6 +80,9 @@ def test_mwaa_requirements_install_into_airflow_331(tmp_path: Path) -> None:
     assert code == 0, f"MWAA requirements do not resolve:\n{output[-3000:]}"
     assert versions["apache-airflow-providers-amazon"] == "9.34.0"
     assert versions["requests"] == "2.34.2"
+    # the day report's plotting library, beside the pins it must not move
+    assert versions["matplotlib"] == "3.11.2"
+    assert versions["numpy"] == "2.5.1"
 
 
 def test_soda_cannot_join_the_airflow_environment(tmp_path: Path) -> None:

@@ -14,20 +14,25 @@ import pytest
 from eventlake.core.manifest import Manifest
 from eventlake.orchestration.alerts import FailureAlert, failure_message
 from eventlake.orchestration.day_job import find_active_run
-from eventlake.orchestration.report_link import SodaReportLink, report_url
+from eventlake.orchestration.report_link import (
+    DayReportLink,
+    SodaReportLink,
+    day_report_url,
+    report_url,
+)
 from eventlake.orchestration.settings import EventlakeSettings
 from tests.orchestration.conftest import REPO
 
 
-def test_plugin_registers_the_soda_report_link() -> None:
+def test_plugin_registers_the_soda_and_day_report_links() -> None:
     spec = importlib.util.spec_from_file_location(
         "eventlake_plugin", REPO / "plugins" / "eventlake_plugin.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     links = module.EventlakePlugin.operator_extra_links
-    assert [type(link) for link in links] == [SodaReportLink]
-    assert links[0].name == "Soda report"
+    assert [type(link) for link in links] == [SodaReportLink, DayReportLink]
+    assert [link.name for link in links] == ["Soda report", "Day report"]
 
 
 @pytest.mark.airflow
@@ -35,7 +40,7 @@ def test_airflow_loads_the_plugin_from_the_plugins_folder() -> None:
     from airflow import plugins_manager
 
     names = {type(link).__name__ for link in plugins_manager.get_operator_extra_links()}
-    assert "SodaReportLink" in names
+    assert {"SodaReportLink", "DayReportLink"} <= names
 
 
 def test_report_link_points_at_the_days_markdown_report() -> None:
@@ -52,6 +57,19 @@ def test_report_link_points_at_the_days_markdown_report() -> None:
     assert (
         SodaReportLink().get_link(operator, ti_key=None).endswith("event_date=2026-11-24/scan.md")
     )
+
+
+def test_day_report_link_points_at_the_days_page() -> None:
+    assert (
+        day_report_url("file:///data/reports", "2026-11-24")
+        == "file:///data/reports/days/2026-11-24/index.html"
+    )
+    assert day_report_url("s3://bucket/reports", "2026-11-24", "eu-west-1") == (
+        "https://s3.console.aws.amazon.com/s3/object/bucket?prefix="
+        "reports/days/2026-11-24/index.html&region=eu-west-1"
+    )
+    operator = SimpleNamespace(reports_uri="file:///r", event_date="2026-11-24", region_name="")
+    assert DayReportLink().get_link(operator, ti_key=None) == "file:///r/days/2026-11-24/index.html"
 
 
 def fake_context(error: Exception) -> dict:

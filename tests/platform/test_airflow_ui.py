@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -221,6 +222,21 @@ def test_ui_lists_the_dag_and_the_runs_state(
     assert screenshot.stat().st_size > 10_000, "the screenshot is (nearly) empty"
     with capsys.disabled():
         print(f"\nAirflow UI screenshot: {screenshot}")
+
+
+def test_quality_task_links_to_the_soda_report_and_the_day_report(
+    local_airflow: LocalAirflow, finished_run: dict
+) -> None:
+    """The links the UI's task page reads from the API. Airflow 3.3's UI draws a button only
+    for an http(s) link (the S3 console in AWS), so the local file:// links show no button."""
+    links = local_airflow.api(
+        f"/api/v2/dags/events_daily/dagRuns/{RUN_ID}/taskInstances/quality_checks/links"
+    )["extra_links"]
+    assert links["Soda report"].endswith(f"/soda/event_date={DAY}/scan.md"), links
+    assert links["Day report"].endswith(f"/days/{DAY}/index.html"), links
+    page = Path(urllib.parse.urlparse(links["Day report"]).path)
+    assert page.exists(), f"the Day report link points at no page: {page}"
+    assert f"eventlake: day {DAY}" in page.read_text()
 
 
 def test_cleared_run_reruns(local_airflow: LocalAirflow, finished_run: dict) -> None:

@@ -1,0 +1,67 @@
+"""The demo's environment checks: each bad environment is one clear line, before anything runs."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from eventlake.local import demo
+
+
+def demo_error(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "eventlake", "demo", "--airflow-home", str(tmp_path / "airflow"),
+         *args],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess, expected: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [f"eventlake demo: error: {expected}"], (
+        result.stderr
+    )
+
+
+def test_a_busy_kinesis_port_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = demo_error(
+            tmp_path, "--workdir", str(tmp_path / "demo"), "--kinesis-port", str(port)
+        )
+    assert_one_clear_line(result, f"port {port} is busy; pick another with --kinesis-port")
+
+
+def test_an_unwritable_workdir_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = demo_error(tmp_path, "--workdir", str(blocker / "sub" / "demo"))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"eventlake demo: error: cannot write to {blocker / 'sub'}")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_too_little_disk_is_one_clear_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(demo, "MIN_FREE_BYTES", 1 << 60)  # more than any disk holds
+    with pytest.raises(demo.UsageError, match=r"GB free under .* the demo needs"):
+        demo.check_environment([tmp_path])
+
+
+def test_java_version_is_read_from_both_formats(tmp_path: Path) -> None:
+    for banner, major in (
+        ('openjdk version "17.0.15" 2025-04-15', 17),
+        ('java version "1.8.0_402"', 8),
+    ):
+        fake = tmp_path / f"java{major}"
+        fake.write_text(f"#!/bin/sh\necho '{banner}' >&2\n")
+        fake.chmod(0o755)
+        assert demo.java_major(str(fake)) == major
+    assert demo.java_major(str(tmp_path / "missing")) is None
