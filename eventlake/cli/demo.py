@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from eventlake.cli.args import iso_day, positive_int
@@ -13,8 +13,10 @@ from eventlake.local import demo
 from eventlake.local.demo import (
     LOCAL,
     DemoPaths,
+    check_day,
     check_environment,
     deliver_day,
+    latest_closed_day,
     print_summary,
     run_dag,
     start_db_migration,
@@ -23,13 +25,18 @@ from eventlake.local.stages import Screen, StepFailed
 
 
 def add_command(subparsers: argparse._SubParsersAction) -> None:
-    yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
+    latest = latest_closed_day(datetime.now(UTC))
     p = subparsers.add_parser(
         "demo",
         help="run the whole pipeline locally (no AWS, no Docker) and print a summary",
         description=demo.__doc__.split("\n\n")[0],
     )
-    p.add_argument("--date", type=iso_day, default=yesterday, help="the day to simulate")
+    p.add_argument(
+        "--date",
+        type=iso_day,
+        default=latest,
+        help="the day to simulate (default: the latest whose raw window has closed)",
+    )
     p.add_argument("--events", type=positive_int, default=50_000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument(
@@ -50,6 +57,7 @@ def run_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     paths = DemoPaths(args.workdir.resolve())
     airflow_home = args.airflow_home.resolve()
+    check_day(args.date, datetime.now(UTC))
     check_environment([paths.root.parent, airflow_home], args.kinesis_port)
     shutil.rmtree(paths.root, ignore_errors=True)
     paths.work.mkdir(parents=True)

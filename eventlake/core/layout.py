@@ -160,6 +160,11 @@ def run_window(run_date: date, grace: timedelta) -> tuple[datetime, datetime, da
     return start, owned_end, owned_end + grace
 
 
+def window_closes(run_date: date, grace: timedelta, firehose_buffer: timedelta) -> datetime:
+    """When the last object of run D's window can have landed: the grace, then one buffer."""
+    return run_window(run_date, grace)[2] + firehose_buffer
+
+
 def hour_prefixes(
     root_expression: str, start: datetime, end: datetime, error_type: str = ""
 ) -> list[str]:

@@ -35,6 +35,7 @@ from eventlake.dayjob.entry import STAGE_LOG_PREFIX
 from eventlake.dayjob.entry import STAGES as DAY_JOB_STAGES
 from eventlake.local.stages import Running, Screen, Stage, StepFailed
 from eventlake.orchestration import DAG_ID
+from eventlake.orchestration.settings import EventlakeSettings
 
 REPO = Path(__file__).resolve().parents[2]  # the checkout: local/ is never shipped
 LOCAL = REPO / ".local"
@@ -127,6 +128,32 @@ def java_major(java: str) -> int | None:
         return None
     major = int(match.group(1))
     return int(match.group(2) or 0) if major == 1 else major  # "1.8" is Java 8
+
+
+def demo_window_closes(day: date) -> datetime:
+    """When the DAG's sensor lets run D start, with the settings the demo runs it with."""
+    settings = EventlakeSettings()
+    buffer = timedelta(minutes=settings.firehose_buffer_minutes)
+    return layout.window_closes(day, settings.job.grace, buffer)
+
+
+def latest_closed_day(now: datetime) -> date:
+    """The latest day whose raw window has closed (just after midnight that is two days ago)."""
+    day = (now - timedelta(days=1)).date()
+    while demo_window_closes(day) > now:
+        day -= timedelta(days=1)
+    return day
+
+
+def check_day(day: date, now: datetime) -> None:
+    """A day whose window is still open would make the DAG's sensor wait for it, in real time."""
+    closes = demo_window_closes(day)
+    if closes > now:
+        raise UsageError(
+            f"the raw window of {day} closes at {closes:%Y-%m-%d %H:%M} UTC (grace and Firehose"
+            f" buffer included), so its run would wait until then; use --date"
+            f" {latest_closed_day(now)} or earlier"
+        )
 
 
 def check_environment(folders: list[Path], port: int = 0) -> None:

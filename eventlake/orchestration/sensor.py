@@ -9,14 +9,23 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator
 
 from eventlake.core import storage
-from eventlake.core.layout import day_start, firehose_prefix, hour_prefixes, join_uri
+from eventlake.core.layout import (
+    day_start,
+    firehose_prefix,
+    hour_prefixes,
+    join_uri,
+    window_closes,
+)
 from eventlake.orchestration.day import describe_day, parse_run_date
 
 
 def window_closes_at(run_date_text: str, grace_minutes: int, buffer_minutes: int) -> datetime:
     """When the last object of run D's window can have landed in S3."""
-    end = day_start(parse_run_date(run_date_text)) + timedelta(days=1)
-    return end + timedelta(minutes=grace_minutes + buffer_minutes)
+    return window_closes(
+        parse_run_date(run_date_text),
+        timedelta(minutes=grace_minutes),
+        timedelta(minutes=buffer_minutes),
+    )
 
 
 def first_raw_object(raw_uri: str, run_date_text: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,22 @@ def test_java_version_is_read_from_both_formats(tmp_path: Path) -> None:
         fake.chmod(0o755)
         assert demo.java_major(str(fake)) == major
     assert demo.java_major(str(tmp_path / "missing")) is None
+
+
+def test_a_day_whose_window_is_still_open_is_one_line(tmp_path: Path) -> None:
+    """Run just after midnight, 'yesterday' is still in its grace: the sensor would wait."""
+    today = datetime.now(UTC).date()
+    result = demo_error(tmp_path, "--workdir", str(tmp_path / "demo"), "--date", str(today))
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"eventlake demo: error: the raw window of {today} closes at ")
+    assert "Traceback" not in result.stderr
+
+
+def test_the_default_day_is_the_latest_whose_window_has_closed() -> None:
+    just_after_midnight = datetime(2026, 12, 2, 0, 48, tzinfo=UTC)
+    assert demo.latest_closed_day(just_after_midnight) == date(2026, 11, 30)
+    closed = demo.demo_window_closes(date(2026, 12, 1))
+    assert demo.latest_closed_day(closed) == date(2026, 12, 1)
+    assert demo.latest_closed_day(closed - timedelta(seconds=1)) == date(2026, 11, 30)
+    demo.check_day(date(2026, 12, 1), closed)  # no error once it has closed
