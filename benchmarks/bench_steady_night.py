@@ -25,7 +25,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -99,9 +98,6 @@ def local_spark(driver_memory: str) -> Any:
 def nights_in_one_session(root: Path, nights: int, result_file: Path) -> None:
     """Smoke mode: the history, night 1 and the steady night in one JVM (start-up dominates
     tiny days); both nights' results go to `result_file`."""
-    from eventlake.core.job_params import DayJobParams
-    from eventlake.dayjob.job import run_day_job
-
     spark = local_spark("2g")
     if not (root / "history" / "_COMPLETE").exists():
         shutil.rmtree(root / "history", ignore_errors=True)
@@ -112,18 +108,7 @@ def nights_in_one_session(root: Path, nights: int, result_file: Path) -> None:
             out = Path(tmp)
             if lake_from is not None:
                 shutil.copytree(lake_from, out / "lake", copy_function=os.link)
-            params = DayJobParams(
-                DAY, str(root / "raw"), str(out / "lake"), str(out / "q"), str(out / "r")
-            )
-            started = time.perf_counter()
-            manifest = run_day_job(spark, params).to_dict()
-            results[name] = day_job._result(
-                manifest["counts"],
-                time.perf_counter() - started,
-                0.0,
-                manifest["timings_s"],
-                manifest["lake_partitions"],
-            )
+            results[name] = day_job.run_night(spark, root / "raw", out, "zstd", DAY)
     spark.stop()
     result_file.write_text(json.dumps(results))
 

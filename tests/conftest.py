@@ -16,23 +16,21 @@ def spark() -> Iterator[object]:
     """A small local[2] SparkSession in UTC, shared by all Spark tests."""
     from pyspark.sql import SparkSession
 
-    session = (
+    from eventlake.dayjob.job import JOB_SQL_SETTINGS
+
+    builder = (
         SparkSession.builder.master("local[2]")
         .appName("eventlake-tests")
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "4")
         .config("spark.driver.memory", "2g")
-        .config("spark.sql.adaptive.enabled", "true")
         .config("spark.log.structuredLogging.enabled", "false")
-        .getOrCreate()
     )
-    session.sparkContext.setLogLevel("ERROR")
-    # Every Spark test runs with the SQL settings the job sets (ANSI mode included).
-    from eventlake.dayjob.job import JOB_SQL_SETTINGS
-
+    # Every Spark test runs with the SQL settings the job sets (UTC and ANSI mode included).
     for key, value in JOB_SQL_SETTINGS.items():
-        session.conf.set(key, value)
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
