@@ -115,6 +115,13 @@ def _value_maker(kind: str, name: str):
         return lambda rng: COUNTRIES[int(rng.random() * len(COUNTRIES))]
     if kind == "text":
         return lambda rng: f"{WORDS[int(rng.random() * 9)]} {WORDS[int(rng.random() * 9)]}"
+    if kind == "timestamp":
+        return lambda rng: datetime.fromtimestamp(1.7e9 + rng.random() * 1e8, UTC).isoformat()
+    if kind == "context":
+        return lambda rng: {
+            "locale": COUNTRIES[int(rng.random() * 14)],
+            "dark_mode": rng.random() < 0.5,
+        }
     if kind == "items":
         return lambda rng: [
             {"sku": f"sku_{rng.getrandbits(20):x}", "qty": 1 + int(rng.random() * 3)}
