@@ -3,6 +3,9 @@
 One declaration serves every side: the day job writes exactly these columns (in this order,
 with these types), Terraform creates the Glue catalog tables from the same JSON, and the
 local DuckDB catalog declares its views with them. Types are Glue (Hive) types.
+
+Each event type of the tracking plan adds a table `events_<type>` over the same files as
+`events` (its event_type partitions only): the common columns, then the type's typed fields.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from eventlake.core.layout import join_uri, storage_layout
+from eventlake.core.plan import EventTypeDecl, tracking_plan
 
 EVENTS = "events"
 EVENTS_AUDIT = "events_audit"
@@ -44,6 +48,7 @@ class Table:
     format: str  # parquet or json
     columns: tuple[Column, ...]
     partition_keys: tuple[Column, ...]
+    event_type: str | None = None  # a per-type table holds only this type's partitions
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -77,7 +82,28 @@ def tables() -> dict[str, Table]:
             columns=tuple(Column(**c) for c in base["columns"]),
             partition_keys=tuple(Column(**c) for c in base["partition_keys"]),
         )
+    for decl in tracking_plan().types:
+        result[decl.table_name] = type_table(result[EVENTS], decl)
     return result
+
+
+def type_table(events: Table, decl: EventTypeDecl) -> Table:
+    """`events_<type>`: the events table's columns, then the type's declared fields, typed."""
+    typed = tuple(Column(f.name, f.glue_type, f.description) for f in decl.fields)
+    return Table(
+        name=decl.table_name,
+        description=f"Events of type {decl.name}, typed by the tracking plan: {decl.description}",
+        bucket=events.bucket,
+        root=events.root,
+        format=events.format,
+        columns=events.columns + typed,
+        partition_keys=events.partition_keys,
+        event_type=decl.name,
+    )
+
+
+def type_tables() -> list[Table]:
+    return [t for t in tables().values() if t.event_type is not None]
 
 
 def table(name: str) -> Table:
