@@ -101,7 +101,7 @@ def _report(c: Comparison) -> bool:
     for line in c.refused:
         print(f"  refused: {line}")
     if c.refused:
-        print(f"schemas check: {len(c.refused)} change(s) refused")
+        print(f"schemas check: failed ({len(c.refused)} refused)")
     else:
-        print(f"schemas check: passed ({len(c.allowed)} allowed change(s))")
+        print(f"schemas check: passed ({len(c.allowed)} allowed)")
     return c.ok
