@@ -70,31 +70,50 @@ def ensure_day(events: int) -> tuple[Path, dict[str, Any]]:
 
 
 def run_spark(
-    raw: Path, out: Path, codec: str, driver_memory: str, run_date: date = DAY
+    raw: Path,
+    out: Path,
+    codec: str,
+    driver_memory: str,
+    run_date: date = DAY,
+    untyped: bool = False,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     from eventlake.dayjob.session import local_session
 
     spark = local_session(driver_memory=driver_memory, cores=CORES)
     session_s = time.perf_counter() - started
-    result = run_night(spark, raw, out, codec, run_date, session_s)
+    result = run_night(spark, raw, out, codec, run_date, session_s, untyped=untyped)
     spark.stop()
     return result
 
 
 def run_night(
-    spark: Any, raw: Path, out: Path, codec: str, run_date: date, startup_s: float = 0.0
+    spark: Any,
+    raw: Path,
+    out: Path,
+    codec: str,
+    run_date: date,
+    startup_s: float = 0.0,
+    untyped: bool = False,
 ) -> dict[str, Any]:
-    """One run of the real job in an open session, timed; lake, quarantine, reports in `out`."""
+    """One run of the real job in an open session, timed; lake, quarantine, reports in `out`.
+
+    `untyped`: with an empty tracking plan, the job as it was before the plan (no per-type
+    checks, no typed columns, one write for every type)."""
+    import dataclasses
+
     from eventlake.core.job_params import DayJobParams
+    from eventlake.core.plan import tracking_plan
     from eventlake.dayjob.job import run_day_job
+
+    plan = dataclasses.replace(tracking_plan(), types=()) if untyped else None
 
     config = DayJobParams(
         run_date, str(raw), str(out / "lake"), str(out / "quarantine"), str(out / "reports"),
         parquet_codec=codec,
     )  # fmt: skip
     job_started = time.perf_counter()
-    manifest = run_day_job(spark, config).to_dict()
+    manifest = run_day_job(spark, config, plan=plan).to_dict()
     job_s = time.perf_counter() - job_started
     return _result(
         manifest["counts"], job_s, startup_s, manifest["timings_s"], manifest["lake_partitions"]
@@ -444,6 +463,7 @@ def measure(
     driver_memory: str,
     run_date: date = DAY,
     lake_from: Path | None = None,
+    untyped: bool = False,
 ) -> dict[str, Any]:
     """Run one engine in a child process; sample the RSS of its whole process tree.
 
@@ -475,6 +495,7 @@ def measure(
             driver_memory,
             "--result",
             str(result_file),
+            *(["--untyped"] if untyped else []),
         ]
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=REPO)
@@ -624,7 +645,9 @@ def _report_line(events: int, spark: dict, duck: dict, ratio: float) -> str:
 def _child(args: argparse.Namespace) -> int:
     raw, out = Path(args.raw), Path(args.out)
     if args.child == "spark":
-        result = run_spark(raw, out, args.codec, args.driver_memory, args.run_date)
+        result = run_spark(
+            raw, out, args.codec, args.driver_memory, args.run_date, untyped=args.untyped
+        )
     else:
         result = run_duckdb(raw, out, args.codec)
     Path(args.result).write_text(json.dumps(result))
@@ -645,6 +668,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--result", help=argparse.SUPPRESS)
     parser.add_argument("--run-date", type=date.fromisoformat, default=DAY, help=argparse.SUPPRESS)
     parser.add_argument("--driver-memory", default=SPARK_DRIVER_MEMORY, help=argparse.SUPPRESS)
+    parser.add_argument("--untyped", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return _child(args)

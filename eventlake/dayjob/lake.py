@@ -108,13 +108,14 @@ def _typed_value(decl: EventTypeDecl, field: FieldDecl) -> Column:
     return value
 
 
-def lake_rows(classified: DataFrame, event_type: str, decl: EventTypeDecl | None) -> DataFrame:
-    """Run D's written rows of one event type, with its table's columns, types and order:
-    `events_<type>` for a planned type, `events`' common columns for any other.
+def lake_rows(classified: DataFrame, decl: EventTypeDecl | None, unplanned: list[str]) -> DataFrame:
+    """Run D's written rows of one planned type with its events_<type> columns (types and
+    order), or of the unplanned types in `unplanned`, with events' common columns.
 
     created_datetime and event_subtype are derived here, for the written rows only.
     """
-    mine = (F.col("outcome") == F.lit(WRITTEN)) & (F.col("event_type") == F.lit(event_type))
+    types = [decl.name] if decl is not None else unplanned
+    mine = (F.col("outcome") == F.lit(WRITTEN)) & F.col("event_type").isin(*types)
     written = with_display_fields(classified.where(mine))
     sources = {
         "payload": F.col("raw_record"),
@@ -140,13 +141,18 @@ def write_staging(
 ) -> None:
     """Write run D's lake rows under the staging folder, a few files per partition.
 
-    Each event type is written on its own, with its own typed columns. Repartitioning by the
-    partition columns puts each (event_date, event_type) in one task, so it gets one file
-    (more only above max_records_per_file).
+    Each planned type is written on its own, with its typed columns; the unplanned types
+    share the common columns and are written together. Repartitioning by the partition
+    columns puts each (event_date, event_type) in one task, so it gets one file (more only
+    above max_records_per_file).
     """
     fs.delete(params.locations.staging)
-    for event_type in event_types:
-        rows = lake_rows(classified, event_type, plan.type(event_type))
+    planned = [plan.type(t) for t in event_types if plan.type(t) is not None]
+    unplanned = [t for t in event_types if plan.type(t) is None]
+    writes = [lake_rows(classified, decl, []) for decl in planned]
+    if unplanned:
+        writes.append(lake_rows(classified, None, unplanned))
+    for rows in writes:
         (
             rows.repartition(shuffle_partitions, *LAKE_PARTITION_COLUMNS)
             .write.mode("append")

@@ -16,8 +16,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_ALL = REPO / "benchmarks" / "run_all.py"
-# Most of it is JVM starts: the day job (2) and the steady night (3: history, night 1, steady).
-SMOKE_BUDGET_S = 150
+# Most of it is JVM starts: the day job (2), the steady night (3: history, night 1, steady)
+# and the typed columns (1, two nights).
+SMOKE_BUDGET_S = 200
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +69,18 @@ def test_steady_night_runs_into_a_lake_of_earlier_nights(smoke_report):
     )
     assert result["steady_over_first"] == pytest.approx(
         result["steady_night"]["job_s"] / result["first_night"]["job_s"], abs=1e-3
+    )
+
+
+def test_typed_columns_compares_the_job_with_and_without_the_plan(smoke_report):
+    report, _, _, _ = smoke_report
+    typed = report["benchmarks"]["typed_columns"]
+    assert typed["status"] == "ok", typed.get("error")
+    result = typed["result"]
+    assert result["typed"]["counts"] == result["untyped"]["counts"]
+    assert result["typed"]["counts"]["written"] > 0
+    assert result["typed_over_untyped"] == pytest.approx(
+        result["typed"]["job_s"] / result["untyped"]["job_s"], abs=1e-3
     )
 
 
