@@ -35,6 +35,7 @@ def lake_row(
     name: str = "page:view:home",
     arrival_delay_s: float = 30.0,
     event_uuid: str | None = None,
+    violations: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     return {
         "event_uuid": event_uuid or str(uuid.uuid4()),
@@ -43,6 +44,7 @@ def lake_row(
         "created_ts": datetime.fromtimestamp(created_at, UTC),
         "created_datetime": created_datetime(created_at),
         "event_subtype": split_event_name(name)[1],
+        "schema_violations": list(violations),
         "payload": "{}",
         "source_key": "events/2026/11/24/00/x.gz",
         "arrival_ts": datetime.fromtimestamp(created_at + arrival_delay_s, UTC),
@@ -156,6 +158,7 @@ ARROW_TYPES = {
     "string": pa.string(),
     "double": pa.float64(),
     "timestamp": pa.timestamp("us", tz="UTC"),
+    "array<string>": pa.list_(pa.string()),
 }
 # The events table's declared columns, as the day job writes them.
 SCHEMA = pa.schema([(c.name, ARROW_TYPES[c.type]) for c in table(EVENTS).columns])
