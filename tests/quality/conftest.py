@@ -106,10 +106,11 @@ class TinyLake:
         quarantined: int = 0,
         accounted: int | None = None,
         unreadable_keys: tuple[str, ...] = (),
+        rows_by_type: dict[str, int] | None = None,
     ) -> None:
         raw_in = raw_in if raw_in is not None else written_for_day + quarantined
         accounted = raw_in if accounted is None else accounted
-        partition = f"event_date={run_date.isoformat()}/event_type=page"
+        rows_by_type = rows_by_type or {"page": written_for_day}
         manifest = Manifest(
             run_date=run_date,
             started_at="",
@@ -120,7 +121,10 @@ class TinyLake:
             counts=Counts(raw_records_in=raw_in, written=written_for_day, quarantined=quarantined),
             late_events_by_partition={},
             future_events_by_partition={},
-            lake_partitions=[PartitionEntry(partition, 1, 1, written_for_day)],
+            lake_partitions=[
+                PartitionEntry(f"event_date={run_date.isoformat()}/event_type={t}", 1, 1, n)
+                for t, n in rows_by_type.items()
+            ],
             quarantine_partitions=[],
             reconciliation=Reconciliation(
                 raw_records_in=raw_in,
