@@ -144,7 +144,7 @@ class Manifest:
     unreadable_objects: list[UnreadableObject] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
     figures: DayFigures = field(default_factory=DayFigures)
-    # event_name -> reason -> field:reason entries, over the events the run accepted
+    # Tracking-plan violations of the events run D accepted: event_name -> reason -> entries.
     schema_violations: dict[str, dict[str, int]] = field(default_factory=dict)
     manifest_version: int = MANIFEST_VERSION
 
