@@ -20,7 +20,7 @@ EVENTS = "events"
 EVENTS_AUDIT = "events_audit"
 QUARANTINE = "quarantine"
 MANIFESTS = "manifests"
-# Glue/Hive scalar types -> DuckDB types (the local catalog's twin of the Glue tables).
+# Glue/Hive types -> DuckDB types (the local catalog's twin of the Glue tables).
 DUCKDB_TYPES = {
     "string": "VARCHAR",
     "double": "DOUBLE",
@@ -29,6 +29,7 @@ DUCKDB_TYPES = {
     "boolean": "BOOLEAN",
     "date": "DATE",
     "timestamp": "TIMESTAMP WITH TIME ZONE",
+    "array<string>": "VARCHAR[]",  # schema_violations: a list, so contains() means an entry
 }
 
 

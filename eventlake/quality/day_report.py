@@ -18,6 +18,8 @@ from typing import Any
 from eventlake.core import storage
 from eventlake.core.layout import day_report_uri, soda_report_uri
 from eventlake.core.manifest import Manifest, ManifestMissing
+from eventlake.core.plan import VIOLATION_REASONS, TrackingPlan, tracking_plan
+from eventlake.quality.soda_contract import rate_qualifier
 
 TREND_DAYS = 14
 # Tableau-like colours readable for the common colour-vision deficiencies.
@@ -87,6 +89,47 @@ def duplicates(manifest: Manifest) -> dict[str, int]:
         "duplicates_in_lake": c.duplicates_in_lake,
         "synthetic_duplicates_in_lake": c.synthetic_duplicates_in_lake,
     }
+
+
+def violations_by_type(manifest: Manifest) -> dict[str, dict[str, int]]:
+    """The manifest's entries per event_name and reason, summed per type (before the ':')."""
+    types: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for name, reasons in manifest.schema_violations.items():
+        for reason, entries in reasons.items():
+            types[name.split(":", 1)[0]][reason] += entries
+    return {t: dict(r) for t, r in types.items()}
+
+
+def quality_by_type(
+    manifest: Manifest, scan: dict[str, Any] | None, plan: TrackingPlan
+) -> list[dict[str, Any]]:
+    """Per event type: rows written and violation entries per reason (the manifest), and the
+    type's violation-rate check of the day (the scan). Planned types first, then any other."""
+    written, entries = rows_by_event_type(manifest), violations_by_type(manifest)
+    checks = {c["qualifier"]: c for c in (scan or {}).get("checks", [])}
+    others = sorted((set(written) | set(entries)) - set(plan.type_names))
+    rows = []
+    for name in [*plan.type_names, *others]:
+        check = checks.get(rate_qualifier(name))
+        diagnostics = check["diagnostics"] if check else {}
+        rows.append(
+            {
+                "type": name,
+                "written": written.get(name, 0),
+                "entries": entries.get(name, {}),
+                "checked": diagnostics.get("check_rows_tested", "–"),
+                "violating": diagnostics.get("failed_rows_count", "–"),
+                "rate": f"{check['value']:.2f}%" if check else "–",
+                "outcome": check["outcome"] if check else None,
+            }
+        )
+    return rows
+
+
+def violation_reasons(manifest: Manifest) -> list[str]:
+    """The plan's reasons, then any other the manifest has (a newer job's)."""
+    seen = {r for reasons in manifest.schema_violations.values() for r in reasons}
+    return [*VIOLATION_REASONS, *sorted(seen - set(VIOLATION_REASONS))]
 
 
 TREND_FIGURES = ("raw_records_in", "written", "quarantined", "natural_duplicates")
@@ -211,6 +254,9 @@ def render(inputs: DayInputs) -> str:
         duplicates=duplicates(m),
         late=late,
         scan=inputs.scan,
+        types=quality_by_type(m, inputs.scan, tracking_plan()),
+        violation_reasons=violation_reasons(m),
+        violation_rate_warn=tracking_plan().violation_rate_warn,
         trend=trend_rows(inputs),
         history_days=len(inputs.history),
         has_created_hours=bool(hourly_created),
@@ -279,6 +325,21 @@ Soda: <b class="{{ scan.outcome if scan else 'failed' }}" id="soda-outcome">{{ s
 <div class="figure" id="plot-late">{{ plots.late }}</div>
 <table>{% for day, n in late.items() %}<tr><td>{{ day }}</td><td class="n" data-late="{{ day }}">{{ n }}</td></tr>
 {% else %}<tr><td>no late events</td></tr>{% endfor %}</table>
+
+<h2>Quality per event type</h2>
+<p>Events written and the entries of their schema_violations by reason, from the manifest (every
+event the run accepted); the events checked, those with a blocking entry (missing_field,
+wrong_type, unknown_event_name) and their rate, from Soda's check of the day
+(warns above {{ "%.1f" | format(violation_rate_warn * 100) }}%).</p>
+<table id="type-quality"><tr><th>type</th><th>events written</th>
+{% for reason in violation_reasons %}<th>{{ reason }}</th>{% endfor %}
+<th>events checked</th><th>with a blocking entry</th><th>violation rate</th><th>check</th></tr>
+{% for row in types %}<tr data-type="{{ row.type }}"><td>{{ row.type }}</td>
+<td class="n" data-col="written">{{ row.written }}</td>
+{% for reason in violation_reasons %}<td class="n" data-col="{{ reason }}">{{ row.entries.get(reason, 0) }}</td>{% endfor %}
+<td class="n" data-col="checked">{{ row.checked }}</td><td class="n" data-col="violating">{{ row.violating }}</td>
+<td class="n" data-col="rate">{{ row.rate }}</td><td class="{{ row.outcome or '' }}" data-col="outcome">{{ row.outcome or "–" }}</td></tr>
+{% endfor %}</table>
 
 <h2>Soda checks</h2>
 {% if scan %}<table id="soda-checks"><tr><th>check</th><th>column</th><th>outcome</th><th>value</th><th>fail if</th></tr>

@@ -177,9 +177,10 @@ def run_scan(
             **{
                 k: v
                 for k, v in asdict(facts).items()
-                if k not in ("event_date", "contract", "thresholds")
+                if k not in ("event_date", "contract", "thresholds", "plan")
             },
             **asdict(facts.thresholds),
+            "violation_rate_warn": facts.plan.violation_rate_warn,
             **({"note": note} if note else {}),
         },
     }

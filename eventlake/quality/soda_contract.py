@@ -3,7 +3,8 @@
 The contract is generated, not hand-written: the uuid and event_name formats, their maximum
 lengths, the required and derived fields, and the time rules come from the one event
 contract (`eventlake.core.contract`), so the Soda checks cannot drift from what the Lambda and
-the Glue job enforce. The rendered contract is kept beside each day's report.
+the Glue job enforce. The per-type checks on `schema_violations` come from the tracking plan
+(`eventlake.core.plan`). The rendered contract is kept beside each day's report.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from eventlake.core import contract as C
+from eventlake.core import plan as P
 from eventlake.core.tables import EVENTS_AUDIT
 from eventlake.quality.thresholds import QualityThresholds
 
@@ -65,6 +67,7 @@ class DayFacts:
     unreadable_objects: int = 0  # from the manifest: raw objects run D could not read
     contract: C.ContractConfig = C.DEFAULT_CONFIG
     thresholds: QualityThresholds = field(default_factory=QualityThresholds)
+    plan: P.TrackingPlan = field(default_factory=P.tracking_plan)
 
     @property
     def data_timestamp(self) -> str:
@@ -126,6 +129,65 @@ def _time_checks(facts: DayFacts, source: SqlSource) -> list[dict[str, Any]]:
     ]
 
 
+VIOLATIONS = "schema_violations"
+
+
+def rate_qualifier(type_name: str) -> str:
+    """The qualifier of a type's violation-rate check (the day report finds it by this)."""
+    return f"{type_name}.violation_rate"
+
+
+def _has_entry(field_name: str, reason: str) -> str:
+    """The row's schema_violations holds `field:reason` (contains() is DuckDB's and Trino's)."""
+    return f"contains({VIOLATIONS}, '{field_name}:{reason}')"
+
+
+def _entry_check(decl: P.EventTypeDecl, field_name: str, reason: str) -> dict[str, Any]:
+    """Warn on any row of the type with this entry."""
+    return {
+        "failed_rows": {
+            "name": f"{decl.name}: {field_name} {reason}",
+            "qualifier": f"{decl.name}.{field_name}.{reason}",
+            "filter": f"event_type = '{decl.name}'",
+            "expression": _has_entry(field_name, reason),
+            "threshold": {"must_be": 0, "level": WARN},
+        }
+    }
+
+
+def _type_checks(decl: P.EventTypeDecl, rate_warn: float) -> list[dict[str, Any]]:
+    """A count per required field (missing) and per declared field (wrong type), then the
+    type's violation rate: its rows with any of those entries or an unknown name, in percent."""
+    entries = [(f.name, P.MISSING_FIELD) for f in decl.fields if f.required]
+    entries += [(f.name, P.WRONG_TYPE) for f in decl.fields]
+    rate = {
+        "name": f"{decl.name}: violation rate (warn above {rate_warn:.1%})",
+        "qualifier": rate_qualifier(decl.name),
+        "filter": f"event_type = '{decl.name}'",
+        "expression": " OR ".join(
+            _has_entry(*e) for e in [*entries, ("event_name", P.UNKNOWN_EVENT_NAME)]
+        ),
+        "threshold": {
+            "metric": "percent",
+            "must_be_less_than_or_equal": round(rate_warn * 100, 6),
+            "level": WARN,
+        },
+    }
+    return [*(_entry_check(decl, *e) for e in entries), {"failed_rows": rate}]
+
+
+def violation_checks(plan: P.TrackingPlan) -> list[dict[str, Any]]:
+    """The checks of the schema_violations column: per planned type, then unknown names."""
+    checks = [c for decl in plan.types for c in _type_checks(decl, plan.violation_rate_warn)]
+    unknown = {
+        "name": "event names are in the tracking plan",
+        "qualifier": P.UNKNOWN_EVENT_NAME,
+        "expression": _has_entry("event_name", P.UNKNOWN_EVENT_NAME),
+        "threshold": {"must_be": 0, "level": WARN},
+    }
+    return [*checks, {"failed_rows": unknown}]
+
+
 def _columns(facts: DayFacts, source: SqlSource) -> list[dict[str, Any]]:
     columns = []
     for spec in C.REQUIRED_FIELDS:
@@ -137,6 +199,7 @@ def _columns(facts: DayFacts, source: SqlSource) -> list[dict[str, Any]]:
         columns.append({"name": spec.name, "checks": checks})
     for name in C.DERIVED_FIELDS:
         columns.append({"name": name, "checks": [{"missing": {"name": f"{name} is present"}}]})
+    columns.append({"name": VIOLATIONS, "checks": violation_checks(facts.plan)})
     columns += [{"name": n} for n in ("event_date", "run_date", "arrival_ts")]
     return columns
 

@@ -35,6 +35,7 @@ def lake_row(
     name: str = "page:view:home",
     arrival_delay_s: float = 30.0,
     event_uuid: str | None = None,
+    violations: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     return {
         "event_uuid": event_uuid or str(uuid.uuid4()),
@@ -43,6 +44,7 @@ def lake_row(
         "created_ts": datetime.fromtimestamp(created_at, UTC),
         "created_datetime": created_datetime(created_at),
         "event_subtype": split_event_name(name)[1],
+        "schema_violations": list(violations),
         "payload": "{}",
         "source_key": "events/2026/11/24/00/x.gz",
         "arrival_ts": datetime.fromtimestamp(created_at + arrival_delay_s, UTC),
@@ -104,10 +106,11 @@ class TinyLake:
         quarantined: int = 0,
         accounted: int | None = None,
         unreadable_keys: tuple[str, ...] = (),
+        rows_by_type: dict[str, int] | None = None,
     ) -> None:
         raw_in = raw_in if raw_in is not None else written_for_day + quarantined
         accounted = raw_in if accounted is None else accounted
-        partition = f"event_date={run_date.isoformat()}/event_type=page"
+        rows_by_type = rows_by_type or {"page": written_for_day}
         manifest = Manifest(
             run_date=run_date,
             started_at="",
@@ -118,7 +121,10 @@ class TinyLake:
             counts=Counts(raw_records_in=raw_in, written=written_for_day, quarantined=quarantined),
             late_events_by_partition={},
             future_events_by_partition={},
-            lake_partitions=[PartitionEntry(partition, 1, 1, written_for_day)],
+            lake_partitions=[
+                PartitionEntry(f"event_date={run_date.isoformat()}/event_type={t}", 1, 1, n)
+                for t, n in rows_by_type.items()
+            ],
             quarantine_partitions=[],
             reconciliation=Reconciliation(
                 raw_records_in=raw_in,
@@ -156,6 +162,7 @@ ARROW_TYPES = {
     "string": pa.string(),
     "double": pa.float64(),
     "timestamp": pa.timestamp("us", tz="UTC"),
+    "array<string>": pa.list_(pa.string()),
 }
 # The events table's declared columns, as the day job writes them.
 SCHEMA = pa.schema([(c.name, ARROW_TYPES[c.type]) for c in table(EVENTS).columns])

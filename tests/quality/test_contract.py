@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 import duckdb
 import pytest
 
 from eventlake.core import contract as C
+from eventlake.core import plan as P
 from eventlake.quality.soda_contract import (
+    VIOLATIONS,
     DayFacts,
     athena_source,
     build_contract,
     contract_yaml,
     duckdb_source,
+    rate_qualifier,
 )
 
 DAY = date(2026, 11, 24)
@@ -90,3 +94,81 @@ def test_the_contract_renders_as_yaml() -> None:
     text = contract_yaml(build_contract(facts(), duckdb_source()))
     assert text.startswith("dataset: eventlake_lake/main/events")
     assert "filter: event_date = '2026-11-24'" in text
+
+
+# --- per-type quality: the checks of schema_violations come from the tracking plan ---
+
+
+def violation_checks_of(doc: dict) -> dict[str, dict]:
+    """The schema_violations column's checks by qualifier."""
+    return {c["failed_rows"]["qualifier"]: c["failed_rows"] for c in column_checks(doc, VIOLATIONS)}
+
+
+def test_every_planned_type_and_field_has_its_checks() -> None:
+    plan = P.tracking_plan()
+    checks = violation_checks_of(build_contract(facts(), duckdb_source()))
+    for decl in plan.types:
+        filter_ = f"event_type = '{decl.name}'"
+        for f in decl.fields:
+            wrong = checks[f"{decl.name}.{f.name}.wrong_type"]
+            assert wrong["name"] == f"{decl.name}: {f.name} wrong_type"
+            assert wrong["expression"] == f"contains(schema_violations, '{f.name}:wrong_type')"
+            assert (wrong["filter"], wrong["threshold"]) == (
+                filter_,
+                {"must_be": 0, "level": "warn"},
+            )
+            missing = checks.get(f"{decl.name}.{f.name}.missing_field")
+            assert (missing is not None) == f.required, (decl.name, f.name)
+        rate = checks[rate_qualifier(decl.name)]
+        assert rate["filter"] == filter_
+        assert rate["threshold"] == {
+            "metric": "percent",
+            "must_be_less_than_or_equal": plan.violation_rate_warn * 100,
+            "level": "warn",
+        }
+        assert "contains(schema_violations, 'event_name:unknown_event_name')" in rate["expression"]
+    per_type = sum(1 + len(d.fields) + sum(f.required for f in d.fields) for d in plan.types)
+    assert len(checks) == per_type + 1, "the per-type checks and one for unknown event names"
+
+
+def test_a_new_required_field_and_a_new_threshold_change_the_checks() -> None:
+    plan = P.tracking_plan()
+    payment = plan.type("payment")
+    assert payment is not None
+    coupon = P.FieldDecl("coupon", "string", required=True)
+    changed = replace(
+        plan,
+        types=tuple(
+            replace(t, fields=(*t.fields, coupon)) if t is payment else t for t in plan.types
+        ),
+        violation_rate_warn=0.05,
+    )
+    checks = violation_checks_of(build_contract(replace(facts(), plan=changed), duckdb_source()))
+    assert checks["payment.coupon.missing_field"]["expression"] == (
+        "contains(schema_violations, 'coupon:missing_field')"
+    )
+    assert "payment.coupon.wrong_type" in checks
+    rate = checks["payment.violation_rate"]
+    assert "'coupon:missing_field'" in rate["expression"]
+    assert rate["threshold"]["must_be_less_than_or_equal"] == 5.0
+    assert rate["name"] == "payment: violation rate (warn above 5.0%)"
+    assert "search.coupon.missing_field" not in checks
+
+
+def test_the_per_type_checks_are_the_same_sql_on_both_engines() -> None:
+    """contains(array, element) means the same in DuckDB and Trino (Athena): no per-engine SQL."""
+    local = column_checks(build_contract(facts(), duckdb_source()), VIOLATIONS)
+    athena = column_checks(build_contract(facts(), athena_source("eventlake")), VIOLATIONS)
+    assert local == athena
+
+
+def test_duckdb_counts_entries_not_text() -> None:
+    """On the catalog's VARCHAR[] column, contains() matches a whole entry, not a substring."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t AS SELECT * FROM (VALUES (['x_amount:wrong_type']), (['amount:wrong_type']),"
+        " ([]::VARCHAR[])) v(schema_violations)"
+    )
+    rate = violation_checks_of(build_contract(facts(), duckdb_source()))["payment.violation_rate"]
+    hits = con.execute(f"SELECT count(*) FILTER (WHERE {rate['expression']}) FROM t").fetchone()
+    assert hits == (1,)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from eventlake.core import storage
-from eventlake.core.layout import manifest_uri
+from eventlake.core.layout import manifest_uri, soda_report_uri
 from eventlake.core.manifest import (
     Counts,
     DayFigures,
@@ -23,7 +23,10 @@ from eventlake.core.manifest import (
     RawObjects,
     Reconciliation,
 )
+from eventlake.core.plan import VIOLATION_REASONS, tracking_plan
 from eventlake.quality.day_report import TREND_DAYS, arrivals_by_hour, write_day_report
+from eventlake.quality.soda_contract import rate_qualifier
+from tests.platform.test_airflow_ui import CHROMIUM, CHROMIUM_ARGS
 
 DAY = date(2026, 11, 24)
 HOSTILE = '<script>alert("x")</script>'
@@ -127,3 +130,84 @@ def test_synthetic_duplicates_of_the_lake_are_shown_and_quarantined_as_one_reaso
 
     assert 'data-figure="synthetic_duplicates_in_lake">2<' in html
     assert 'data-reason="synthetic_duplicate">3<' in html, "1 within the day + 2 of the lake"
+
+
+def test_the_quality_per_type_table_in_chromium_shows_the_manifests_numbers(
+    reports: str,
+) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: run `make browser` (root + apt-get) to install it")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    violations = {
+        "payment:order:created": {"wrong_type": 3, "undeclared_field": 5},
+        "payment:card:added": {"missing_field": 1, "wrong_type": 2},
+        "search:query:submitted": {"wrong_type": 1},
+        "page:view": {"unknown_event_name": 2},  # no planned type
+    }
+    partitions = [
+        PartitionEntry(f"event_date={DAY}/event_type={t}", 1, 10, n)
+        for t, n in (("payment", 100), ("search", 200), ("page", 50))
+    ]
+    manifest = replace(
+        manifest_of(DAY, raw=353), lake_partitions=partitions, schema_violations=violations
+    )
+    write_manifest(reports, manifest)
+    scan = {
+        "outcome": "warned",
+        "errors": [],
+        "checks": [
+            rate_check("payment", "warned", 4.0, violating=4, checked=100),
+            rate_check("search", "passed", 0.5, violating=1, checked=200),
+        ],
+    }
+    storage.write_bytes(soda_report_uri(reports, DAY, "scan.json"), json.dumps(scan).encode())
+
+    page_uri = write_day_report(reports, DAY)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(page_uri)
+            shown = dict(
+                page.eval_on_selector_all(
+                    "#type-quality tr[data-type]",
+                    """rows => rows.map(r => [r.dataset.type, Object.fromEntries(
+                        [...r.querySelectorAll('[data-col]')].map(c => [c.dataset.col, c.textContent]))])""",
+                )
+            )
+        finally:
+            browser.close()
+
+    assert list(shown) == [*tracking_plan().type_names, "page"], "planned types, then others"
+    for event_type, cells in shown.items():
+        written = sum(p.rows for p in partitions if p.partition.endswith(f"={event_type}"))
+        assert int(cells["written"]) == written, event_type
+        for reason in VIOLATION_REASONS:
+            entries = sum(
+                by_reason.get(reason, 0)
+                for name, by_reason in violations.items()
+                if name.split(":")[0] == event_type
+            )
+            assert int(cells[reason]) == entries, (event_type, reason)
+    assert (shown["payment"]["wrong_type"], shown["payment"]["missing_field"]) == ("5", "1")
+    assert [shown["payment"][k] for k in ("checked", "violating", "rate", "outcome")] == [
+        "100", "4", "4.00%", "warned"
+    ]  # fmt: skip
+    assert shown["search"]["outcome"] == "passed"
+    assert shown["quiz"]["outcome"] == "–", "a type the scan did not check says so"
+    assert (shown["page"]["unknown_event_name"], shown["page"]["outcome"]) == ("2", "–")
+
+
+def rate_check(event_type: str, outcome: str, percent: float, violating: int, checked: int):
+    """A violation-rate check as the scan's JSON report holds it."""
+    return {
+        "name": f"{event_type}: violation rate (warn above 1.0%)",
+        "type": "failed_rows",
+        "column": "schema_violations",
+        "qualifier": rate_qualifier(event_type),
+        "outcome": outcome,
+        "value": percent,
+        "fail_threshold": "level: warn\nmust be less than or equal: 1.0",
+        "warn_threshold": None,
+        "diagnostics": {"failed_rows_count": violating, "check_rows_tested": checked},
+    }

@@ -127,3 +127,42 @@ def test_bad_arguments_are_a_usage_error(tiny_lake) -> None:
     code = scan.main(["--target", "aws", "--event_date", "2026-11-24",
                       "--reports_uri", "/tmp/x-reports"])  # fmt: skip
     assert code == scan.EXIT_USAGE
+
+
+def test_a_type_above_its_violation_rate_warns_and_one_below_passes(tiny_lake, scan_day) -> None:
+    """payment: 4 of 100 rows break the plan (4 % > 1 %); search: 1 of 200 (0.5 %)."""
+    payment = [lake_row(t, "payment:order:created") for t in spread_over_day(DAY, 100)]
+    for row in payment[:3]:
+        row["schema_violations"] = ["amount:wrong_type", "x_promo:undeclared_field"]
+    payment[3]["schema_violations"] = ["user_id:missing_field"]
+    for row in payment[4:9]:
+        row["schema_violations"] = ["x_promo:undeclared_field"]  # for information only
+    search = [lake_row(t, "search:query:submitted") for t in spread_over_day(DAY, 200)]
+    search[0]["schema_violations"] = ["query:wrong_type"]
+    page = [lake_row(t) for t in spread_over_day(DAY, 50)]  # page is no planned type
+    page[0]["schema_violations"] = ["event_name:unknown_event_name"]
+    for rows in (payment, search, page):
+        tiny_lake.write(rows)
+    tiny_lake.manifest(DAY, 350, rows_by_type={"payment": 100, "search": 200, "page": 50})
+
+    code, report = scan_day(tiny_lake)
+
+    assert code == 0, "a violation rate only warns"
+    assert report["outcome"] == "warned"
+    checks = {c["qualifier"]: c for c in report["checks"] if c["column"] == "schema_violations"}
+    rate = checks["payment.violation_rate"]
+    assert (rate["outcome"], rate["value"]) == ("warned", 4.0)
+    assert rate["diagnostics"]["failed_rows_count"] == 4
+    assert rate["diagnostics"]["check_rows_tested"] == 100
+    assert checks["search.violation_rate"]["outcome"] == "passed"
+    assert checks["search.violation_rate"]["value"] == 0.5
+    warned = {q: c["value"] for q, c in checks.items() if c["outcome"] == "warned"}
+    assert warned == {
+        "payment.violation_rate": 4.0,
+        "payment.amount.wrong_type": 3,
+        "payment.user_id.missing_field": 1,
+        "search.query.wrong_type": 1,
+        "unknown_event_name": 1,
+    }
+    assert "payment: amount wrong_type" in warned_names(report)
+    assert not failed_names(report)
