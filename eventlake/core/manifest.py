@@ -187,9 +187,21 @@ class Manifest:
             f"{c.synthetic_duplicates_in_lake})",
             f"  invalid by reason: {reasons or 'none'}",
             f"  deferred to the next run: {c.deferred}",
+            f"  tracking plan: {self.violation_line()}",
             f"  reconciled: {rec.balanced} ({rec.raw_records_in} in = {rec.accounted} accounted)",
         ]
         return lines[:1] + unreadable + lines[1:]
+
+    def violation_line(self) -> str:
+        """`N violation entries (reason=n, ...)` over the event names, or `no violations`."""
+        by_reason: dict[str, int] = {}
+        for reasons in self.schema_violations.values():
+            for reason, n in reasons.items():
+                by_reason[reason] = by_reason.get(reason, 0) + n
+        if not by_reason:
+            return "no violations"
+        detail = ", ".join(f"{r}={n}" for r, n in sorted(by_reason.items()))
+        return f"{sum(by_reason.values())} violation entries ({detail})"
 
     # --- the codec ---
 

@@ -102,7 +102,15 @@ def lake_rows(spark: Any, locations: Locations) -> list[tuple]:
         return []
     df = spark.read.option("mergeSchema", "true").parquet(str(root))
     columns = sorted(df.columns)
-    return sorted((tuple(r) for r in df.select(*columns).collect()), key=repr)
+    rows = (tuple(_hashable(v) for v in r) for r in df.select(*columns).collect())
+    return sorted(rows, key=repr)
+
+
+def _hashable(value: Any) -> Any:
+    """Lists (schema_violations, typed arrays) as tuples, so rows can go in sets."""
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    return value
 
 
 def quarantine_rows(spark: Any, locations: Locations, run_date: date = DAY) -> list[Any]:
