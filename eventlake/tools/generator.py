@@ -27,13 +27,16 @@ import orjson
 
 from eventlake.core import contract as C
 from eventlake.core import layout, storage
-from eventlake.core.event_names import COUNTRIES, EVENT_TYPES, WORDS
 from eventlake.core.layout import DEFAULT_STREAM
+from eventlake.core.plan import FieldDecl, tracking_plan
 
 STRAGGLER_CHUNK = 24  # chunk index of the minutes right after midnight
 STRAGGLER_WINDOW_S = (300.0, 600.0)  # stragglers arrive 5-10 minutes after midnight
 EDGE_MARGIN_S = 300.0  # no arrival within 5 minutes of midnight: robust to replay jitter
 TOO_LARGE_PAD = C.MAX_EVENT_BYTES + 100
+OPTIONAL_FIELD_SHARE = 0.7  # an optional field is present in about this share of events
+COUNTRIES = ("us", "gb", "de", "fr", "es", "it", "nl", "br", "in", "jp", "au", "ca", "mx", "pl")
+WORDS = ("alpha", "river", "cloud", "delta", "ember", "forest", "harbor", "island", "jade")
 
 INVALID_KINDS: tuple[str, ...] = tuple(
     r for r in C.CONTRACT_REASONS if r != C.RECORD_TOO_LARGE
@@ -130,12 +133,13 @@ def _value_maker(kind: str, name: str):
     raise ValueError(f"unknown field kind {kind}")
 
 
+PLAN = tracking_plan()
 _NAMES: list[tuple[str, str]] = []  # (event_type, event_name), repeated by traffic weight
-_MAKERS: dict[str, tuple[tuple[str, Any], ...]] = {}
-for _t in EVENT_TYPES:
-    _MAKERS[_t.name] = tuple((n, _value_maker(k, n)) for n, k in _t.fields)
+_MAKERS: dict[str, tuple[tuple[FieldDecl, Any], ...]] = {}
+for _t in PLAN.types:
+    _MAKERS[_t.name] = tuple((f, _value_maker(f.generate or "", f.name)) for f in _t.fields)
     _NAMES.extend(
-        (_t.name, f"{_t.name}:{s}") for s in _t.subtypes for _ in range(round(_t.weight * 4))
+        (_t.name, name) for name in _t.event_names for _ in range(round(_t.traffic_weight * 4))
     )
 
 
@@ -146,8 +150,9 @@ def make_event(rng: random.Random, created_at: float) -> dict[str, Any]:
         "event_name": event_name,
         "created_at": created_at,
     }
-    for name, make in _MAKERS[event_type]:
-        event[name] = make(rng)
+    for decl, make in _MAKERS[event_type]:
+        if decl.required or rng.random() < OPTIONAL_FIELD_SHARE:
+            event[decl.name] = make(rng)
     return event
 
 
