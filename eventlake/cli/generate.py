@@ -27,6 +27,12 @@ def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--invalid-rate", type=float, default=d.invalid_rate, help="per reason")
     g.add_argument("--too-large-rate", type=float, default=d.too_large_rate)
     g.add_argument("--concatenated-rate", type=float, default=d.concatenated_object_rate)
+    g.add_argument("--schema-missing-field-rate", type=float, default=d.schema_missing_field_rate)
+    g.add_argument("--schema-wrong-type-rate", type=float, default=d.schema_wrong_type_rate)
+    g.add_argument(
+        "--schema-undeclared-field-rate", type=float, default=d.schema_undeclared_field_rate
+    )
+    g.add_argument("--schema-unknown-name-rate", type=float, default=d.schema_unknown_name_rate)
     g.add_argument("--clean", action="store_true", help="no faults at all")
 
 
@@ -42,6 +48,10 @@ def fault_mix_from_args(args: argparse.Namespace) -> FaultMix:
             invalid_rate=args.invalid_rate,
             too_large_rate=args.too_large_rate,
             concatenated_object_rate=args.concatenated_rate,
+            schema_missing_field_rate=args.schema_missing_field_rate,
+            schema_wrong_type_rate=args.schema_wrong_type_rate,
+            schema_undeclared_field_rate=args.schema_undeclared_field_rate,
+            schema_unknown_name_rate=args.schema_unknown_name_rate,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
@@ -90,6 +100,7 @@ def run_generate(args: argparse.Namespace) -> int:
         )
     elapsed = time.perf_counter() - started
     invalid = ", ".join(f"{k}={v}" for k, v in truth["invalid_by_reason"].items()) or "none"
+    schema = sum(n for by_reason in truth["schema_violations"].values() for n in by_reason.values())
     console.print(
         f"[bold]generated[/] {truth['raw_records']:,} records in {truth['objects']:,} objects "
         f"({truth['concatenated_objects']} without newlines) in {elapsed:.1f}s "
@@ -97,6 +108,8 @@ def run_generate(args: argparse.Namespace) -> int:
         f"  valid unique {truth['valid_unique']:,} | natural dups {truth['natural_duplicates']:,}"
         f" | synthetic dups {truth['synthetic_duplicates']:,} | deferred {truth['deferred']:,}\n"
         f"  invalid {truth['invalid_total']:,}: {invalid}\n"
+        f"  tracking plan violations {schema:,} (blocking "
+        f"{sum(truth['schema_blocking_by_type'].values()):,})\n"
         f"  truth: {truth_uri(layout.normalize_uri(args.out), spec.day)}"
     )
     return 0

@@ -20,7 +20,7 @@ from typing import Any
 
 from eventlake.core import job_params
 from eventlake.core.errors import UsageError
-from eventlake.core.event_names import EVENT_TYPES
+from eventlake.core.plan import tracking_plan
 
 KIB = 1024
 MIB = 1024 * 1024
@@ -235,7 +235,7 @@ class PlanInput:
     lambda_memory_mb: int = 512
     glue_worker_type: str = "G.1X"
     kinesis_mode: str = "auto"  # auto | provisioned | on-demand
-    event_types: int = len(EVENT_TYPES)
+    event_types: int = len(tracking_plan().types)
     lookback_days: int = job_params.default("lookback_days")
     alarms: int = 7  # infra/modules/monitoring
     shard_level_metrics: int = 7  # infra/modules/streaming

@@ -5,10 +5,19 @@ One generator serves the tests, the demo, the producer and the benchmarks. A day
 stragglers arrive), each seeded from (seed, chunk), so the output does not depend on how
 many processes make it. Duplicates copy an earlier event of the same chunk.
 
+Events follow the tracking plan (core/plan.py): each field's value comes from its `generate`
+kind, and an optional field is present in about 70% of events. Planted plan faults are events
+valid under the contract that break the plan in exactly one way (one `field:reason` entry): a
+missing required field, a wrong type, an undeclared field, or an unknown event name (half of
+them of a type the plan does not declare, carrying no type fields).
+
 The truth file counts what was planted, from the generator's own knowledge, in the terms of
 the nightly job's manifest: unique valid events per event_date and event_type, natural and
-synthetic duplicates, invalid records per reason, and records the run must defer to the next
-day. It is an independent check, not a re-run of the job's logic.
+synthetic duplicates, invalid records per reason, records the run must defer to the next day,
+and the plan violations of the written events: entries per event_name and reason
+(`schema_violations`), and per event_type the events a "quarantine" policy would hold back
+(`schema_blocking_by_type`; an undeclared type under its own name). It is an independent
+check, not a re-run of the job's logic.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ import random
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -27,13 +36,17 @@ import orjson
 
 from eventlake.core import contract as C
 from eventlake.core import layout, storage
-from eventlake.core.event_names import COUNTRIES, EVENT_TYPES, WORDS
+from eventlake.core import plan as P
 from eventlake.core.layout import DEFAULT_STREAM
+from eventlake.core.plan import FieldDecl, tracking_plan
 
 STRAGGLER_CHUNK = 24  # chunk index of the minutes right after midnight
 STRAGGLER_WINDOW_S = (300.0, 600.0)  # stragglers arrive 5-10 minutes after midnight
 EDGE_MARGIN_S = 300.0  # no arrival within 5 minutes of midnight: robust to replay jitter
 TOO_LARGE_PAD = C.MAX_EVENT_BYTES + 100
+OPTIONAL_FIELD_SHARE = 0.7  # an optional field is present in about this share of events
+COUNTRIES = ("us", "gb", "de", "fr", "es", "it", "nl", "br", "in", "jp", "au", "ca", "mx", "pl")
+WORDS = ("alpha", "river", "cloud", "delta", "ember", "forest", "harbor", "island", "jade")
 
 INVALID_KINDS: tuple[str, ...] = tuple(
     r for r in C.CONTRACT_REASONS if r != C.RECORD_TOO_LARGE
@@ -51,10 +64,15 @@ class FaultMix:
     invalid_rate: float = 0.0008  # for each contract reason except record_too_large
     too_large_rate: float = 0.00002
     concatenated_object_rate: float = 0.05  # objects written `{..}{..}` without newlines
+    # Valid events that break the tracking plan in exactly one way.
+    schema_missing_field_rate: float = 0.0005
+    schema_wrong_type_rate: float = 0.0005
+    schema_undeclared_field_rate: float = 0.0005
+    schema_unknown_name_rate: float = 0.0005
 
     @classmethod
     def clean(cls) -> FaultMix:
-        return cls(0, 0, 0, 0, 0, 0, 0)
+        return cls(**{f.name: 0 for f in fields(cls)})
 
     def __post_init__(self) -> None:
         rates = asdict(self)
@@ -82,8 +100,11 @@ class PlannedRecord:
     arrival: float  # epoch seconds the record reaches Kinesis
     data: bytes
     kind: str  # valid | late | natural_duplicate | synthetic_duplicate | straggler | <reason>
+    #            | schema_<violation> (see SCHEMA_FAULTS)
     event_date: date | None = None
     event_type: str | None = None
+    event_name: str | None = None
+    schema_violation: str | None = None  # the planted `field:reason` entry
 
 
 # --- events ---
@@ -130,12 +151,13 @@ def _value_maker(kind: str, name: str):
     raise ValueError(f"unknown field kind {kind}")
 
 
+PLAN = tracking_plan()
 _NAMES: list[tuple[str, str]] = []  # (event_type, event_name), repeated by traffic weight
-_MAKERS: dict[str, tuple[tuple[str, Any], ...]] = {}
-for _t in EVENT_TYPES:
-    _MAKERS[_t.name] = tuple((n, _value_maker(k, n)) for n, k in _t.fields)
+_MAKERS: dict[str, tuple[tuple[FieldDecl, Any], ...]] = {}
+for _t in PLAN.types:
+    _MAKERS[_t.name] = tuple((f, _value_maker(f.generate or "", f.name)) for f in _t.fields)
     _NAMES.extend(
-        (_t.name, f"{_t.name}:{s}") for s in _t.subtypes for _ in range(round(_t.weight * 4))
+        (_t.name, name) for name in _t.event_names for _ in range(round(_t.traffic_weight * 4))
     )
 
 
@@ -146,9 +168,73 @@ def make_event(rng: random.Random, created_at: float) -> dict[str, Any]:
         "event_name": event_name,
         "created_at": created_at,
     }
-    for name, make in _MAKERS[event_type]:
-        event[name] = make(rng)
+    for decl, make in _MAKERS[event_type]:
+        if decl.required or rng.random() < OPTIONAL_FIELD_SHARE:
+            event[decl.name] = make(rng)
     return event
+
+
+# --- planted tracking plan faults ---
+
+SCHEMA_FAULTS: dict[str, str] = {  # planted kind: the violation reason it makes
+    "schema_missing_field": P.MISSING_FIELD,
+    "schema_wrong_type": P.WRONG_TYPE,
+    "schema_undeclared_field": P.UNDECLARED_FIELD,
+    "schema_unknown_name": P.UNKNOWN_EVENT_NAME,
+}
+WRONG_VALUES = {  # declared type: a value of another JSON type (object fields are left alone)
+    "string": lambda rng: int(rng.random() * 1000),
+    "number": lambda rng: "abc",
+    "integer": lambda rng: "abc" if rng.random() < 0.5 else 1.5,
+    "boolean": lambda rng: "yes",
+    "array": lambda rng: {},
+    "timestamp": lambda rng: "not a time",
+}
+UNDECLARED_FIELD_NAME = "x_promo"
+UNDECLARED_TYPE_EVENT_NAMES = ("wishlist:item:added", "wishlist:item:removed", "referral:sent")
+UNDECLARED_SUBTYPES = ("refund:reversed", "legacy:synced")
+
+
+def _check_undeclared_names() -> None:
+    declared_fields = {f.name for t in PLAN.types for f in t.fields}
+    if UNDECLARED_FIELD_NAME in declared_fields | P.RESERVED_NAMES:
+        raise ValueError(f"{UNDECLARED_FIELD_NAME} is declared: pick another undeclared field")
+    for name in UNDECLARED_TYPE_EVENT_NAMES:
+        if PLAN.type(name.split(":", 1)[0]) is not None:
+            raise ValueError(f"the type of {name} is declared: pick another undeclared type")
+    if set(UNDECLARED_SUBTYPES) & {n for t in PLAN.types for n in t.names}:
+        raise ValueError("an undeclared subtype is declared: pick another")
+
+
+_check_undeclared_names()
+
+
+def _pick(rng: random.Random, options):
+    return options[int(rng.random() * len(options))]
+
+
+def _break_plan(rng: random.Random, kind: str, event: dict[str, Any]) -> str:
+    """Make `event` break the plan in exactly one way; return its `field:reason` entry."""
+    decl = PLAN.type(event["event_name"].split(":", 1)[0])
+    assert decl is not None
+    if kind == "schema_missing_field":
+        name = _pick(rng, [f.name for f in decl.fields if f.required])
+        del event[name]
+        return f"{name}:{P.MISSING_FIELD}"
+    if kind == "schema_wrong_type":
+        target = _pick(rng, [f for f in decl.fields if f.name in event and f.type in WRONG_VALUES])
+        event[target.name] = WRONG_VALUES[target.type](rng)
+        return f"{target.name}:{P.WRONG_TYPE}"
+    if kind == "schema_undeclared_field":
+        event[UNDECLARED_FIELD_NAME] = f"promo_{_pick(rng, WORDS)}"
+        return f"{UNDECLARED_FIELD_NAME}:{P.UNDECLARED_FIELD}"
+    if rng.random() < 0.5:  # a type the plan does not declare: it has no type fields
+        for f in decl.fields:
+            event.pop(f.name, None)
+        event["event_name"] = _pick(rng, UNDECLARED_TYPE_EVENT_NAMES)
+    else:  # a declared type, with its valid fields, and a subtype it does not declare
+        event["event_name"] = f"{decl.name}:{_pick(rng, UNDECLARED_SUBTYPES)}"
+    return f"event_name:{P.UNKNOWN_EVENT_NAME}"
 
 
 def _created_at(rng: random.Random, arrival: float, latency: float) -> int | float:
@@ -217,6 +303,10 @@ def _kind_thresholds(f: FaultMix) -> list[tuple[float, str]]:
         (f.late_rate, "late"),
         (f.too_large_rate, C.RECORD_TOO_LARGE),
         *((f.invalid_rate, reason) for reason in INVALID_KINDS),
+        (f.schema_missing_field_rate, "schema_missing_field"),
+        (f.schema_wrong_type_rate, "schema_wrong_type"),
+        (f.schema_undeclared_field_rate, "schema_undeclared_field"),
+        (f.schema_unknown_name_rate, "schema_unknown_name"),
     ]
     thresholds, acc = [], 0.0
     for rate, kind in kinds:
@@ -243,6 +333,7 @@ def plan_chunk(spec: DaySpec, chunk: int) -> list[PlannedRecord]:
     for i in range(n):
         arrival = lo + (i + rng.random()) * step
         kind = "valid"
+        violation = None
         if chunk == STRAGGLER_CHUNK:
             dup = rng.random() < min(0.2, spec.faults.natural_duplicate_rate * 10)
             kind = "natural_duplicate" if dup else "straggler"
@@ -274,12 +365,17 @@ def plan_chunk(spec: DaySpec, chunk: int) -> list[PlannedRecord]:
             recent.append((event, data))
             if len(recent) > 4096:
                 del recent[:2048]
+        elif kind in SCHEMA_FAULTS:  # never a duplicate's source: each entry counts once
+            event = make_event(rng, _created_at(rng, arrival, min(rng.expovariate(0.5), 30.0)))
+            violation = _break_plan(rng, kind, event)
+            data = orjson.dumps(event)
         else:
             records.append(PlannedRecord(arrival, _make_invalid(rng, kind, arrival), kind))
             continue
-        event_type = event["event_name"].split(":", 1)[0]
+        name = event["event_name"]
+        event_date = _event_date(event["created_at"])
         records.append(
-            PlannedRecord(arrival, data, kind, _event_date(event["created_at"]), event_type)
+            PlannedRecord(arrival, data, kind, event_date, name.split(":", 1)[0], name, violation)
         )
     return records
 
@@ -350,6 +446,8 @@ def _tally(spec: DaySpec, objects: list[RawObject]) -> dict[str, Any]:
     late = Counter()
     counts = Counter()
     invalid = Counter()
+    schema = Counter()  # (event_name, reason): entries
+    blocking = Counter()  # event_type: events with a blocking violation
     for obj in objects:
         peeked = obj.arrival >= owned_end
         counts["peeked_records" if peeked else "owned_records"] += len(obj.records)
@@ -365,9 +463,21 @@ def _tally(spec: DaySpec, objects: list[RawObject]) -> dict[str, Any]:
                 valid[(rec.event_date.isoformat(), rec.event_type)] += 1
                 if rec.event_date < spec.day:
                     late[rec.event_date.isoformat()] += 1
+                if rec.kind in SCHEMA_FAULTS:
+                    reason = SCHEMA_FAULTS[rec.kind]
+                    schema[(rec.event_name, reason)] += 1
+                    if reason in P.BLOCKING_REASONS:
+                        blocking[rec.event_type] += 1
             else:
                 invalid[rec.kind] += 1
-    return {"counts": counts, "valid": valid, "late": late, "invalid": invalid}
+    return {
+        "counts": counts,
+        "valid": valid,
+        "late": late,
+        "invalid": invalid,
+        "schema": schema,
+        "blocking": blocking,
+    }
 
 
 def _make_chunk(spec: DaySpec, chunk: int, out: str | None) -> dict[str, Any]:
@@ -381,14 +491,20 @@ def _make_chunk(spec: DaySpec, chunk: int, out: str | None) -> dict[str, Any]:
 
 def truth_document(spec: DaySpec, tallies: list[dict[str, Any]]) -> dict[str, Any]:
     counts, valid, late, invalid = Counter(), Counter(), Counter(), Counter()
+    schema, blocking = Counter(), Counter()
     for t in tallies:
         counts.update(t["counts"])
         valid.update(t["valid"])
         late.update(t["late"])
         invalid.update(t["invalid"])
+        schema.update(t["schema"])
+        blocking.update(t["blocking"])
     by_date: dict[str, dict[str, int]] = {}
     for (event_date, event_type), n in sorted(valid.items()):
         by_date.setdefault(event_date, {})[event_type] = n
+    violations: dict[str, dict[str, int]] = {}
+    for event_name, reason in sorted(schema):
+        violations.setdefault(event_name, {})[reason] = schema[(event_name, reason)]
     raw = counts["owned_records"] + counts["peeked_records"]
     truth = {
         "run_date": spec.day.isoformat(),
@@ -408,6 +524,8 @@ def truth_document(spec: DaySpec, tallies: list[dict[str, Any]]) -> dict[str, An
         "invalid_by_reason": {r: invalid[r] for r in C.CONTRACT_REASONS if invalid[r]},
         "invalid_total": sum(invalid.values()),
         "deferred": counts["deferred"],
+        "schema_violations": violations,
+        "schema_blocking_by_type": dict(sorted(blocking.items())),
     }
     accounted = (
         truth["valid_unique"]

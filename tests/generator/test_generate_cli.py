@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+from eventlake.cli.generate import add_fault_arguments, fault_mix_from_args
 
 
 def eventlake(*args: str) -> subprocess.CompletedProcess:
@@ -53,3 +56,15 @@ def test_zero_events_is_rejected(tmp_path: Path) -> None:
     result = eventlake("generate", "--date", "2026-11-24", "--events", "0", "--out", str(tmp_path))
     assert result.returncode == 2
     assert "at least 1" in result.stderr
+
+
+def test_plan_fault_rates_are_options() -> None:
+    parser = argparse.ArgumentParser()
+    add_fault_arguments(parser)
+    mix = fault_mix_from_args(
+        parser.parse_args(["--schema-wrong-type-rate", "0.01", "--schema-unknown-name-rate", "0"])
+    )
+    assert mix.schema_wrong_type_rate == 0.01
+    assert mix.schema_unknown_name_rate == 0
+    assert mix.schema_missing_field_rate == mix.schema_undeclared_field_rate == 0.0005
+    assert fault_mix_from_args(parser.parse_args(["--clean"])).schema_wrong_type_rate == 0

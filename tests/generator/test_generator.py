@@ -1,22 +1,32 @@
-"""The generator: Firehose layout, determinism, and a truth file that an independent count confirms."""
+"""The generator: Firehose layout, determinism, and a truth file that an independent count confirms.
+
+The tracking plan's side is checked by a small checker written here from the plan's
+declarations (not the day job's code): every written event is judged, and its entries counted.
+"""
 
 from __future__ import annotations
 
 import gzip
 import json
 from collections import Counter
+from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from eventlake.core import contract as C
 from eventlake.core import layout
+from eventlake.core.plan import FieldDecl, tracking_plan
 from eventlake.tools.generator import (
+    SCHEMA_FAULTS,
+    STRAGGLER_CHUNK,
     DaySpec,
     FaultMix,
     day_truth,
     iter_day_records,
+    plan_chunk,
     write_firehose_day,
 )
 
@@ -24,6 +34,54 @@ DAY = date(2026, 11, 24)
 # The day job judges "future" against the object's first arrival widened by Firehose's
 # longest buffer interval; the independent count below does the same.
 JOB_RULES = C.ContractConfig(max_future_skew_s=300 + 900)
+PLAN = tracking_plan()
+BLOCKING = ("missing_field", "wrong_type", "unknown_event_name")
+
+
+def has_declared_type(decl: FieldDecl, value: Any) -> bool:
+    if decl.type == "string":
+        return isinstance(value, str)
+    if decl.type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if decl.type == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if decl.type == "boolean":
+        return isinstance(value, bool)
+    if decl.type == "timestamp":
+        try:
+            return isinstance(value, str) and datetime.fromisoformat(value) is not None
+        except ValueError:
+            return False
+    if decl.type == "array":
+        return isinstance(value, list) and (
+            decl.items is None or all(has_declared_type(decl.items, v) for v in value)
+        )
+    assert decl.type == "object"
+    return isinstance(value, dict) and (
+        decl.fields is None
+        or all(
+            has_declared_type(f, value[f.name]) if f.name in value else not f.required
+            for f in decl.fields
+        )
+    )
+
+
+def plan_entries(event: dict) -> list[str]:
+    """The `field:reason` entries of a valid event against the tracking plan."""
+    decl = PLAN.type(event["event_name"].split(":")[0])
+    if decl is None:
+        return ["event_name:unknown_event_name"]
+    entries = []
+    if event["event_name"] not in decl.event_names:
+        entries.append("event_name:unknown_event_name")
+    for f in decl.fields:
+        if f.name not in event:
+            entries += [f"{f.name}:missing_field"] if f.required else []
+        elif not has_declared_type(f, event[f.name]):
+            entries.append(f"{f.name}:wrong_type")
+    common = set(C.REQUIRED_FIELD_NAMES)
+    entries += [f"{k}:undeclared_field" for k in event if k not in common | set(decl.field_names)]
+    return entries
 
 
 def split_records(line: str) -> list[str]:
@@ -47,6 +105,8 @@ def independent_count(root: Path, day: date) -> dict:
     )
     seen: dict[str, bytes] = {}
     valid, invalid = Counter(), Counter()
+    violations: dict[str, Counter] = {}
+    blocking = Counter()
     natural = synthetic = deferred = 0
     for arrival, path in objects:
         prefix = layout.render_prefix(layout.firehose_prefix(), arrival)
@@ -66,7 +126,14 @@ def independent_count(root: Path, day: date) -> dict:
                     synthetic += not same
                 else:
                     seen[event["event_uuid"]] = raw.encode()
-                    valid[(event_date, event["event_name"].split(":")[0])] += 1
+                    event_type = event["event_name"].split(":")[0]
+                    valid[(event_date, event_type)] += 1
+                    entries = plan_entries(event)
+                    assert len(entries) <= 1, f"more than one violation: {entries}"
+                    for entry in entries:
+                        reason = entry.rsplit(":", 1)[1]
+                        violations.setdefault(event["event_name"], Counter())[reason] += 1
+                        blocking[event_type] += reason in BLOCKING
     by_date: dict = {}
     for (d, t), n in sorted(valid.items()):
         by_date.setdefault(d, {})[t] = n
@@ -76,13 +143,23 @@ def independent_count(root: Path, day: date) -> dict:
         "natural_duplicates": natural,
         "synthetic_duplicates": synthetic,
         "deferred": deferred,
+        "schema_violations": {name: dict(by) for name, by in violations.items()},
+        "schema_blocking_by_type": {t: n for t, n in blocking.items() if n},
     }
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> tuple[Path, dict]:
     root = tmp_path_factory.mktemp("raw")
-    faults = FaultMix(invalid_rate=0.004, too_large_rate=0.0005, concatenated_object_rate=0.3)
+    faults = FaultMix(
+        invalid_rate=0.004,
+        too_large_rate=0.0005,
+        concatenated_object_rate=0.3,
+        schema_missing_field_rate=0.002,
+        schema_wrong_type_rate=0.002,
+        schema_undeclared_field_rate=0.002,
+        schema_unknown_name_rate=0.002,
+    )
     truth = write_firehose_day(DaySpec(DAY, 20_000, seed=11, faults=faults), str(root))
     return root, truth
 
@@ -110,6 +187,74 @@ def test_truth_has_every_fault_kind_and_reconciles(generated) -> None:
         "deferred",
     )
     assert sum(truth[k] for k in parts) == truth["raw_records"] == 20_000
+
+
+def test_truth_has_every_plan_violation(generated) -> None:
+    _, truth = generated
+    reasons = Counter()
+    for by_reason in truth["schema_violations"].values():
+        reasons.update(by_reason)
+    assert set(reasons) == {"missing_field", "wrong_type", "undeclared_field", "unknown_event_name"}
+    blocking = truth["schema_blocking_by_type"]
+    assert sum(blocking.values()) == sum(reasons.values()) - reasons["undeclared_field"]
+    undeclared = {t for t in blocking if PLAN.type(t) is None}
+    assert undeclared, "no event of an undeclared type"
+    assert set(truth["valid_unique_by_event_date_type"][DAY.isoformat()]) >= undeclared
+    unknown_subtypes = [
+        name
+        for name, by_reason in truth["schema_violations"].items()
+        if "unknown_event_name" in by_reason and PLAN.type(name.split(":")[0]) is not None
+    ]
+    assert unknown_subtypes, "no unknown subtype of a declared type"
+
+
+def planted_records(spec: DaySpec) -> list:
+    return [r for c in range(STRAGGLER_CHUNK + 1) for r in plan_chunk(spec, c)]
+
+
+def test_each_planted_fault_breaks_the_plan_once_and_passes_the_contract() -> None:
+    planted = Counter()
+    for rec in planted_records(DaySpec(DAY, 20_000, seed=4)):
+        verdict = C.validate_record(rec.data, rec.arrival, JOB_RULES)
+        if rec.kind in SCHEMA_FAULTS:
+            assert verdict.valid, rec.data
+            assert plan_entries(verdict.event) == [rec.schema_violation], rec.data
+            planted[rec.kind] += 1
+        elif verdict.valid:
+            assert plan_entries(verdict.event) == [], rec.data
+    assert set(planted) == set(SCHEMA_FAULTS)
+
+
+def test_planted_faults_are_deterministic() -> None:
+    spec = DaySpec(DAY, 8000, seed=4)
+    first = [(r.arrival, r.data) for r in planted_records(spec) if r.kind in SCHEMA_FAULTS]
+    assert first
+    assert first == [(r.arrival, r.data) for r in planted_records(spec) if r.kind in SCHEMA_FAULTS]
+
+
+def test_clean_mix_plants_no_plan_violations() -> None:
+    assert set(asdict(FaultMix.clean()).values()) == {0}
+    spec = DaySpec(DAY, 5000, seed=8, faults=FaultMix.clean())
+    truth = day_truth(spec)
+    assert truth["schema_violations"] == {}
+    assert truth["schema_blocking_by_type"] == {}
+    for _, raw in iter_day_records(spec):
+        assert plan_entries(json.loads(raw)) == []
+
+
+def test_optional_fields_are_sometimes_absent_and_sometimes_present() -> None:
+    spec = DaySpec(DAY, 5000, seed=8, faults=FaultMix.clean())
+    present, seen = Counter(), Counter()
+    for _, raw in iter_day_records(spec):
+        event = json.loads(raw)
+        decl = PLAN.type(event["event_name"].split(":")[0])
+        for f in decl.fields:
+            if not f.required:
+                seen[(decl.name, f.name)] += 1
+                present[(decl.name, f.name)] += f.name in event
+    assert seen, "the plan declares no optional field"
+    for name, n in seen.items():
+        assert 0.55 < present[name] / n < 0.85, f"{name}: present in {present[name]} of {n}"
 
 
 def test_objects_use_firehose_names_and_gzip(generated) -> None:
