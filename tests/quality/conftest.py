@@ -156,6 +156,7 @@ ARROW_TYPES = {
     "string": pa.string(),
     "double": pa.float64(),
     "timestamp": pa.timestamp("us", tz="UTC"),
+    "array<string>": pa.list_(pa.string()),
 }
 # The events table's declared columns, as the day job writes them.
 SCHEMA = pa.schema([(c.name, ARROW_TYPES[c.type]) for c in table(EVENTS).columns])
