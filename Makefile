@@ -51,9 +51,11 @@ browser:
 		echo "browser: /usr/bin/chromium missing (need root and apt-get to install it); the Airflow UI test will skip"; \
 	fi
 
+# Also the tracking plan: changes since its last released snapshot must not break readers.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/eventlake schemas check
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "eventlake.cli.demo",
     "eventlake.cli.airflow",
     "eventlake.cli.capacity",
+    "eventlake.cli.schemas",
     "eventlake.cli.deploy",
 )
 

@@ -51,7 +51,9 @@ CONTRACT_REASONS: tuple[str, ...] = (
 )
 # Not a contract rule: the day job quarantines later copies of a uuid whose payload differs.
 SYNTHETIC_DUPLICATE = "synthetic_duplicate"
-QUARANTINE_REASONS: tuple[str, ...] = (*CONTRACT_REASONS, SYNTHETIC_DUPLICATE)
+# Nor is this: an event that breaks its type's declaration, under the type's quarantine policy.
+SCHEMA_VIOLATION = "schema_violation"
+QUARANTINE_REASONS: tuple[str, ...] = (*CONTRACT_REASONS, SYNTHETIC_DUPLICATE, SCHEMA_VIOLATION)
 
 # --- limits ---
 MAX_EVENT_BYTES = 1_000_000  # below Kinesis' 1 MiB record limit, so oversize can be quarantined

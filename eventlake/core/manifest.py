@@ -144,6 +144,8 @@ class Manifest:
     unreadable_objects: list[UnreadableObject] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
     figures: DayFigures = field(default_factory=DayFigures)
+    # Tracking-plan violations of the events run D accepted: event_name -> reason -> entries.
+    schema_violations: dict[str, dict[str, int]] = field(default_factory=dict)
     manifest_version: int = MANIFEST_VERSION
 
     # --- questions the DAG, Soda and the demo ask ---
@@ -225,6 +227,7 @@ class Manifest:
             unreadable_objects=[UnreadableObject(**o) for o in data.get("unreadable_objects", [])],
             timings_s=data.get("timings_s", {}),
             figures=_known(DayFigures, data.get("figures", {})),
+            schema_violations=data.get("schema_violations", {}),
             manifest_version=data.get("manifest_version", MANIFEST_VERSION),
         )
 

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from eventlake.core.contract import DERIVED_FIELDS, REQUIRED_FIELD_NAMES
@@ -236,7 +237,11 @@ def parse_plan(header: dict[str, Any], type_docs: dict[str, dict[str, Any]]) -> 
 @cache
 def tracking_plan() -> TrackingPlan:
     """The plan shipped with the package (read as package data: in Glue it is in a zip)."""
-    root = files(__package__).joinpath(PLAN_FOLDER)
+    return load_plan(files(__package__).joinpath(PLAN_FOLDER))
+
+
+def load_plan(root: Traversable) -> TrackingPlan:
+    """The plan in a folder holding plan.json and types/ (a package resource or a Path)."""
     header = json.loads(root.joinpath("plan.json").read_text())
     type_docs = {
         entry.name: json.loads(entry.read_text())

@@ -48,13 +48,14 @@ def _java_fullmatch(pattern: str) -> str:
     return rf"^(?:{pattern})\z"
 
 
-def _probe(raw: Column, field: str, kind: str) -> Column:
+def probe_is_json(raw: Column, field: str, kind: str) -> Column:
+    """The record's `field` holds a JSON value of this kind (boolean, number, object, array)."""
     schema = T.StructType([T.StructField(field, _PROBE_TYPES[kind])])
     return F.from_json(raw, schema, JSON_OPTIONS)[field].isNotNull()
 
 
 def _is_json_string(raw: Column, field: str) -> Column:
-    probes = [_probe(raw, field, kind) for kind in _PROBE_TYPES]
+    probes = [probe_is_json(raw, field, kind) for kind in _PROBE_TYPES]
     return ~(probes[0] | probes[1] | probes[2] | probes[3])
 
 
@@ -166,7 +167,7 @@ def verdict_label(raw: Column, typed: Column, main_ok: Column, arrival: Column, 
         raw,
         lambda name: as_map[name],
         lambda name: as_map[name].isNotNull(),
-        lambda name: _probe(raw, name, "number"),
+        lambda name: probe_is_json(raw, name, "number"),
         arrival,
         cfg,
     )

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
+from eventlake.core.contract import SCHEMA_VIOLATION
 from eventlake.core.manifest import Counts, RawObjectEntry, Reconciliation
 from eventlake.dayjob.classify import (
     BLANK,
@@ -20,6 +22,7 @@ from eventlake.dayjob.classify import (
     SYNTHETIC_DUPLICATE_IN_LAKE,
     WRITTEN,
 )
+from eventlake.dayjob.plan_columns import VIOLATIONS
 from eventlake.dayjob.sources import OWNED, PEEKED, RawObject
 
 
@@ -37,6 +40,16 @@ class RunCounts:
 
     def outcome(self, outcome: str) -> int:
         return sum(n for (o, _), n in self.by_outcome_reason.items() if o == outcome)
+
+    def written_types(self) -> list[str]:
+        """The event types run D writes, from the partitions of its written rows."""
+        return sorted(
+            {
+                name.split("event_type=", 1)[1]
+                for (o, name) in self.by_outcome_partition
+                if o == WRITTEN
+            }
+        )
 
 
 _COUNT_SQL = """
@@ -62,6 +75,22 @@ def count_outcomes(classified: DataFrame) -> RunCounts:
             name = f"event_date={row.event_date.isoformat()}/event_type={row.event_type}"
             counts.by_outcome_partition[(row.outcome, name)] = row.n
     return counts
+
+
+def count_schema_violations(classified: DataFrame) -> dict[str, dict[str, int]]:
+    """event_name -> reason -> entries, over the events run D accepted as themselves: those it
+    writes, and those it quarantines for the plan (never the duplicates it drops)."""
+    accepted = (F.col("outcome") == F.lit(WRITTEN)) | (
+        (F.col("outcome") == F.lit(INVALID)) & (F.col("reason") == F.lit(SCHEMA_VIOLATION))
+    )
+    entries = classified.where(accepted & (F.size(VIOLATIONS) > 0)).select(
+        "event_name", F.explode(VIOLATIONS).alias("entry")
+    )
+    reasons = entries.groupBy("event_name", F.substring_index("entry", ":", -1).alias("why"))
+    result: dict[str, dict[str, int]] = {}
+    for row in sorted(reasons.count().collect()):
+        result.setdefault(row.event_name, {})[row.why] = row["count"]
+    return result
 
 
 def object_entries(objects: list[RawObject], counts: RunCounts) -> list[RawObjectEntry]:

@@ -20,12 +20,14 @@ from eventlake.core.manifest import (
     Reconciliation,
     UnreadableObject,
 )
+from eventlake.core.plan import TrackingPlan, tracking_plan
 from eventlake.dayjob import lake, quarantine
 from eventlake.dayjob.classify import classify, with_ownership
 from eventlake.dayjob.contract_columns import with_partition_fields, with_verdict
 from eventlake.dayjob.counts import (
     RunCounts,
     count_outcomes,
+    count_schema_violations,
     object_entries,
     off_day_partitions,
     partition_rows,
@@ -35,6 +37,7 @@ from eventlake.dayjob.counts import (
 )
 from eventlake.dayjob.figures import day_figures
 from eventlake.dayjob.hadoop_fs import HadoopFS
+from eventlake.dayjob.plan_columns import VIOLATIONS, typed_columns, with_plan_check
 from eventlake.dayjob.sources import (
     OWNED,
     PEEKED,
@@ -79,6 +82,7 @@ VALIDATED_COLUMNS: tuple[str, ...] = (
     "event_date",
     "reason",
     "reason_field",
+    VIOLATIONS,
 )
 
 StageListener = Callable[[str], None]
@@ -108,11 +112,14 @@ def run_day_job(
     *,
     shuffle_partitions: int = DEFAULT_SHUFFLE_PARTITIONS,
     on_stage: StageListener | None = None,
+    plan: TrackingPlan | None = None,
 ) -> Manifest:
     """Process run date D end to end and return the manifest (also written to the reports).
 
+    `plan` is the tracking plan to check the events against (the shipped one by default).
     Raises ReconciliationError (before the lake is touched) if the counts do not add up.
     """
+    plan = plan or tracking_plan()
     apply_job_settings(spark, params, shuffle_partitions)
     fs = HadoopFS(spark)
     timer = StageTimer(on_stage)
@@ -122,15 +129,16 @@ def run_day_job(
         objects = list_raw_objects(fs, params)
         lookback = lake.lookback_lake(spark, fs, params)
     with timer.stage("read_validate"):
-        records, readable, unreadable = read_readable(spark, fs, params, objects, timer)
+        records, readable, unreadable = read_readable(spark, fs, params, plan, objects, timer)
     with ExitStack() as cached:  # the cached records and dedupe decisions, freed at the end
         cached.callback(records.unpersist)
         with timer.stage("dedupe"):
             rows = cached.enter_context(classify(records, lookback))
         with timer.stage("count"):
             counts = count_outcomes(rows)
+            violations = count_schema_violations(rows)
         with timer.stage("write_staging"):
-            lake.write_staging(rows, params, shuffle_partitions)
+            lake.write_staging(fs, rows, params, plan, counts.written_types(), shuffle_partitions)
         with timer.stage("write_quarantine"):
             quarantine.write_quarantine(rows, where, params.parquet_codec)
         with timer.stage("figures"):  # for the day report
@@ -161,6 +169,7 @@ def run_day_job(
         unreadable_objects=unreadable,
         timings_s=timer.seconds,
         figures=figures,
+        schema_violations=violations,
     )
     with timer.stage("manifest"):
         fs.write_text(where.manifest, manifest.to_json())
@@ -178,21 +187,25 @@ def apply_job_settings(spark: SparkSession, params: DayJobParams, shuffle_partit
 
 
 def validated_records(
-    spark: SparkSession, objects: list[RawObject], params: DayJobParams
+    spark: SparkSession, objects: list[RawObject], params: DayJobParams, plan: TrackingPlan
 ) -> DataFrame:
-    """One row per line piece: validated, partition fields derived, owned (or not) by run D.
+    """One row per line piece: validated against the contract and the tracking plan, typed,
+    partition fields derived, owned (or not) by run D.
 
     created_datetime and event_subtype are derived later, for the written rows only.
     """
     records = raw_records(read_lines(spark, objects))
     validated = with_partition_fields(with_verdict(records, params.contract.for_object_arrival()))
-    return with_ownership(validated, params.run_date).select(*VALIDATED_COLUMNS)
+    checked = with_plan_check(validated, plan)
+    columns = (*VALIDATED_COLUMNS, *typed_columns(plan))
+    return with_ownership(checked, params.run_date).select(*columns)
 
 
 def read_readable(
     spark: SparkSession,
     fs: HadoopFS,
     params: DayJobParams,
+    plan: TrackingPlan,
     objects: list[RawObject],
     timer: StageTimer,
 ) -> tuple[DataFrame, list[RawObject], list[UnreadableObject]]:
@@ -205,7 +218,7 @@ def read_readable(
     fails the quality checks), and the day runs on the rest. Nothing is set aside on a day
     whose objects all read, and then the objects are read once.
     """
-    records = validated_records(spark, objects, params).persist(StorageLevel.MEMORY_AND_DISK)
+    records = validated_records(spark, objects, params, plan).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         records.count()
         return records, objects, []
@@ -224,7 +237,7 @@ def read_readable(
                 unreadable.append(UnreadableObject(**obj.to_dict(), reason=reason, copied_to=copy))
     bad = {obj.key for obj, _ in found}
     readable = [o for o in objects if o.key not in bad]
-    records = validated_records(spark, readable, params).persist(StorageLevel.MEMORY_AND_DISK)
+    records = validated_records(spark, readable, params, plan).persist(StorageLevel.MEMORY_AND_DISK)
     records.count()
     return records, readable, unreadable
 

@@ -11,11 +11,13 @@ from pyspark.sql import functions as F
 
 from eventlake.core.job_params import DayJobParams
 from eventlake.core.layout import RunLocations, join_uri, run_date_of
+from eventlake.core.plan import WRONG_TYPE, EventTypeDecl, FieldDecl, TrackingPlan
 from eventlake.core.tables import EVENTS as EVENTS_TABLE
 from eventlake.core.tables import table
 from eventlake.dayjob.classify import WRITTEN
 from eventlake.dayjob.contract_columns import with_display_fields
 from eventlake.dayjob.hadoop_fs import HadoopFS
+from eventlake.dayjob.plan_columns import VIOLATIONS, typed_column
 
 EVENTS = table(EVENTS_TABLE)
 # Directory levels the Spark writer makes; the last key, run_date, is added by the publish step.
@@ -94,36 +96,65 @@ def lookback_lake(spark: SparkSession, fs: HadoopFS, params: DayJobParams) -> Lo
     return LookbackLake(spark, params.locations.lake_events, directories)
 
 
-def lake_rows(classified: DataFrame) -> DataFrame:
-    """The rows run D writes to the lake: the events table's columns, types and order.
+def _typed_value(decl: EventTypeDecl, field: FieldDecl) -> Column:
+    """The field's typed value; null where it did not fit (the payload keeps the original).
+
+    Only a string or a shapeless container can hold a value of another JSON type (as its
+    text); every other type already parsed to null."""
+    value = F.col(typed_column(decl.name))[field.name]
+    if field.type == "string" or not field.has_shape:
+        misfit = F.array_contains(F.col(VIOLATIONS), f"{field.name}:{WRONG_TYPE}")
+        value = F.when(~misfit, value)
+    return value
+
+
+def lake_rows(classified: DataFrame, event_type: str, decl: EventTypeDecl | None) -> DataFrame:
+    """Run D's written rows of one event type, with its table's columns, types and order:
+    `events_<type>` for a planned type, `events`' common columns for any other.
 
     created_datetime and event_subtype are derived here, for the written rows only.
     """
-    written = with_display_fields(classified.where(F.col("outcome") == F.lit(WRITTEN)))
+    mine = (F.col("outcome") == F.lit(WRITTEN)) & (F.col("event_type") == F.lit(event_type))
+    written = with_display_fields(classified.where(mine))
     sources = {
         "payload": F.col("raw_record"),
         "created_ts": F.timestamp_seconds(F.col("created_at")),
     }
+    columns = EVENTS.columns
+    if decl is not None:
+        sources.update({f.name: _typed_value(decl, f) for f in decl.fields})
+        columns = table(decl.table_name).columns
     return written.select(
-        *[sources.get(c.name, F.col(c.name)).cast(c.type).alias(c.name) for c in EVENTS.columns],
+        *[sources.get(c.name, F.col(c.name)).cast(c.type).alias(c.name) for c in columns],
         *LAKE_PARTITION_COLUMNS,
     )
 
 
-def write_staging(classified: DataFrame, params: DayJobParams, shuffle_partitions: int) -> None:
+def write_staging(
+    fs: HadoopFS,
+    classified: DataFrame,
+    params: DayJobParams,
+    plan: TrackingPlan,
+    event_types: list[str],
+    shuffle_partitions: int,
+) -> None:
     """Write run D's lake rows under the staging folder, a few files per partition.
 
-    Repartitioning by the partition columns puts each (event_date, event_type) in one task,
-    so it gets one file (more only above max_records_per_file).
+    Each event type is written on its own, with its own typed columns. Repartitioning by the
+    partition columns puts each (event_date, event_type) in one task, so it gets one file
+    (more only above max_records_per_file).
     """
-    rows = lake_rows(classified).repartition(shuffle_partitions, *LAKE_PARTITION_COLUMNS)
-    (
-        rows.write.mode("overwrite")
-        .option("compression", params.parquet_codec)
-        .option("maxRecordsPerFile", params.max_records_per_file)
-        .partitionBy(*LAKE_PARTITION_COLUMNS)
-        .parquet(params.locations.staging)
-    )
+    fs.delete(params.locations.staging)
+    for event_type in event_types:
+        rows = lake_rows(classified, event_type, plan.type(event_type))
+        (
+            rows.repartition(shuffle_partitions, *LAKE_PARTITION_COLUMNS)
+            .write.mode("append")
+            .option("compression", params.parquet_codec)
+            .option("maxRecordsPerFile", params.max_records_per_file)
+            .partitionBy(*LAKE_PARTITION_COLUMNS)
+            .parquet(params.locations.staging)
+        )
 
 
 def output_partitions(fs: HadoopFS, root: str) -> list[OutputPartition]:

@@ -95,13 +95,14 @@ def read_manifest(locations: Locations, run_date: date = DAY) -> dict[str, Any]:
 
 
 def lake_rows(spark: Any, locations: Locations) -> list[tuple]:
-    """Every lake row as a sorted list of tuples (partition columns included)."""
+    """Every lake row as a sorted list of tuples (partition columns and every type's typed
+    columns included: each event type's files have their own)."""
     root = locations.lake / "events"
     if not root.exists() or not any(root.rglob("*.parquet")):
         return []
-    df = spark.read.parquet(str(root))
+    df = spark.read.option("mergeSchema", "true").parquet(str(root))
     columns = sorted(df.columns)
-    return sorted(tuple(r) for r in df.select(*columns).collect())
+    return sorted((tuple(r) for r in df.select(*columns).collect()), key=repr)
 
 
 def quarantine_rows(spark: Any, locations: Locations, run_date: date = DAY) -> list[Any]:

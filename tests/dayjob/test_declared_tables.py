@@ -7,6 +7,8 @@ so this test is what keeps the catalog and the files from drifting apart.
 from __future__ import annotations
 
 import dataclasses
+import json
+import random
 import types
 import typing
 
@@ -15,9 +17,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from eventlake.core.manifest import Manifest
+from eventlake.core.plan import tracking_plan
 from eventlake.core.tables import EVENTS, MANIFESTS, QUARANTINE, table
 from eventlake.dayjob.job import run_day_job
-from tests.dayjob.helpers import event, firehose_object
+from eventlake.tools import generator
+from tests.dayjob.helpers import at, event, firehose_object
 
 pytestmark = pytest.mark.spark
 
@@ -32,6 +36,12 @@ def glue_type(arrow: pa.DataType) -> str:
         return "timestamp"
     if pa.types.is_int64(arrow):
         return "bigint"
+    if pa.types.is_boolean(arrow):
+        return "boolean"
+    if pa.types.is_list(arrow):
+        return f"array<{glue_type(arrow.value_type)}>"
+    if pa.types.is_struct(arrow):
+        return "struct<" + ",".join(f"{f.name}:{glue_type(f.type)}" for f in arrow) + ">"
     raise AssertionError(f"no declared type for Arrow {arrow}")
 
 
@@ -46,21 +56,39 @@ def written_schema(root) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def test_lake_and_quarantine_files_are_the_declared_tables(spark, locations) -> None:
-    firehose_object(
-        locations.raw,
-        "2026-11-24T08:00:10",
-        [event(1, "2026-11-24T08:00:00"), '{"event_uuid": "not-a-uuid", "event_name": "a:b"}'],
-    )
+    """Every planned type's files are its events_<type> table; an unplanned type's, events'."""
+    made = make_events(tracking_plan(), random.Random(7), at("2026-11-24T08:00:00").timestamp())
+    lines = [json.dumps(e) for e in made.values()]
+    lines += [event(1, "2026-11-24T08:00:00", "wishlist:item:added")]
+    lines += ['{"event_uuid": "not-a-uuid", "event_name": "a:b"}']
+    firehose_object(locations.raw, "2026-11-24T08:00:10", lines)
     run_day_job(spark, locations.config())
 
-    for name, root in (
-        (EVENTS, locations.lake / "events"),
+    lake = locations.lake / "events" / "event_date=2026-11-24"
+    expected = {name: table(f"events_{name}") for name in made}
+    expected["wishlist"] = table(EVENTS)
+    for name, root in [
+        *((f"events_{t}", lake / f"event_type={t}") for t in expected),
         (QUARANTINE, locations.quarantine / "events"),
-    ):
-        declared = table(name)
-        columns, levels = written_schema(root)
+    ]:
+        declared = expected.get(name.removeprefix("events_")) or table(name)
+        columns, _ = written_schema(root)
         assert columns == [(c.name, c.type) for c in declared.columns], f"{name} columns drifted"
-        assert levels == list(declared.partition_names), f"{name} partition levels drifted"
+    for name, root in ((EVENTS, locations.lake), (QUARANTINE, locations.quarantine)):
+        for file in (root / "events").rglob("*.parquet"):
+            levels = [part.split("=")[0] for part in file.relative_to(root / "events").parts[:-1]]
+            assert levels == list(table(name).partition_names), f"{name} levels drifted: {file}"
+
+
+def make_events(plan, rng: random.Random, created_at: float) -> dict[str, dict]:
+    """One event of every planned type, with every declared field (the generator's values)."""
+    made = {}
+    for n, decl in enumerate(plan.types):
+        body = generator.make_event(rng, created_at)
+        while not body["event_name"].startswith(f"{decl.name}:"):
+            body = generator.make_event(rng, created_at)
+        made[decl.name] = {**body, "event_uuid": f"00000000-0000-4000-8000-{100 + n:012d}"}
+    return made
 
 
 def glue_of(annotation: typing.Any) -> str:

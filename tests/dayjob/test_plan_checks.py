@@ -1,0 +1,138 @@
+"""Per-type validation against the tracking plan, on small DataFrames (real Spark).
+
+Each case is one event that is valid under the contract; the plan decides its violations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from eventlake.core import contract as C
+from eventlake.core import plan as P
+from eventlake.core.plan import tracking_plan
+from eventlake.dayjob.contract_columns import with_partition_fields
+from eventlake.dayjob.plan_columns import VIOLATIONS, typed_column, with_plan_check
+
+pytestmark = pytest.mark.spark
+
+UUID = "0b1f7a52-8a3c-4d7e-9f10-2b3c4d5e6f70"
+PAYMENT = {
+    "user_id": "use_1",
+    "order_id": "ord_1",
+    "amount": 12.5,
+    "currency": "eur",
+    "items": [{"sku": "sku_1", "qty": 2}],
+}
+APP = {"device_id": "dev_1", "app_version": "5.2.0", "os": "ios", "free_disk_mb": 100}
+
+
+def event(name: str, **fields) -> dict:
+    return {"event_uuid": UUID, "event_name": name, "created_at": 1764000000, **fields}
+
+
+def payment(**changes) -> dict:
+    fields = {**PAYMENT, **changes}
+    return event("payment:order:created", **{k: v for k, v in fields.items() if v is not DROP})
+
+
+DROP = object()
+
+CASES = [
+    ("fits", payment(), []),
+    ("number as text", payment(amount="abc"), ["amount:wrong_type"]),
+    ("number too large for a double", None, ["amount:wrong_type"]),
+    ("string as number", payment(user_id=123), ["user_id:wrong_type"]),
+    ("string as object", payment(user_id={"id": 1}), ["user_id:wrong_type"]),
+    ("string as boolean", payment(user_id=True), ["user_id:wrong_type"]),
+    ("string that looks like a number", payment(user_id="123"), []),
+    ("required missing", payment(user_id=DROP), ["user_id:missing_field"]),
+    ("required null", payment(user_id=None), ["user_id:missing_field"]),
+    ("array as object", payment(items={}), ["items:wrong_type"]),
+    ("array of numbers", payment(items=[1, 2]), ["items:wrong_type"]),
+    ("undeclared field", payment(coupon="x"), ["coupon:undeclared_field"]),
+    ("two faults", payment(amount="x", user_id=DROP), ["user_id:missing_field", "amount:wrong_type"]),
+    ("unknown subtype", event("payment:refund:reversed", **PAYMENT), ["event_name:unknown_event_name"]),
+    ("unknown type", event("wishlist:item:added", sku="x"), ["event_name:unknown_event_name"]),
+    ("version string", event("app:opened", **APP), []),
+    ("integer as float", event("app:opened", **{**APP, "free_disk_mb": 1.5}), ["free_disk_mb:wrong_type"]),
+    ("integer as text", event("app:opened", **{**APP, "free_disk_mb": "5"}), ["free_disk_mb:wrong_type"]),
+    ("shapeless object", event("app:opened", **APP, context={"a": [1]}), []),
+    ("shapeless object as text", event("app:opened", **APP, context="{a"), ["context:wrong_type"]),
+    ("shapeless object as array", event("app:opened", **APP, context=[1]), ["context:wrong_type"]),
+    ("optional absent", event("subscription:renewed", user_id="u", subscription_id="s", plan="pro", amount=5), []),
+    ("timestamp", event("subscription:renewed", user_id="u", subscription_id="s", plan="pro", amount=5, current_period_end="2026-12-01T00:00:00Z"), []),
+    ("timestamp as text", event("subscription:renewed", user_id="u", subscription_id="s", plan="pro", amount=5, current_period_end="soon"), ["current_period_end:wrong_type"]),
+    ("boolean as text", event("support:ticket:opened", user_id="u", ticket_id="t", priority="low", first_contact="yes"), ["first_contact:wrong_type"]),
+]  # fmt: skip
+
+
+def raw_of(name: str, doc: dict | None) -> str:
+    if doc is None:  # JSON allows it; a double cannot hold it
+        return json.dumps(payment()).replace('"amount": 12.5', '"amount": 1e400')
+    return json.dumps(doc)
+
+
+def checked(spark, raws: list[str], plan: P.TrackingPlan | None = None):
+    rows = [(raw, None, None) for raw in raws]
+    df = spark.createDataFrame(rows, "raw_record string, reason string, reason_field string")
+    df = df.selectExpr(
+        "*",
+        "get_json_object(raw_record, '$.event_name') AS event_name",
+        "CAST(get_json_object(raw_record, '$.created_at') AS DOUBLE) AS created_at",
+    )
+    return with_plan_check(with_partition_fields(df), plan or tracking_plan()).collect()
+
+
+def test_each_case_gives_exactly_its_violations(spark) -> None:
+    rows = checked(spark, [raw_of(name, doc) for name, doc, _ in CASES])
+    got = {name: row[VIOLATIONS] for (name, _, _), row in zip(CASES, rows, strict=True)}
+    assert got == {name: expected for name, _, expected in CASES}
+    assert all(row.reason is None for row in rows), "flag is the default: nothing quarantined"
+
+
+def test_typed_values_are_null_where_they_did_not_fit(spark) -> None:
+    good, bad_amount = checked(spark, [json.dumps(payment()), json.dumps(payment(amount="abc"))])
+    typed = good[typed_column("payment")]
+    assert (typed.amount, typed.currency) == (12.5, "eur")
+    assert [(i.sku, i.qty) for i in typed["items"]] == [("sku_1", 2)]
+    assert bad_amount[typed_column("payment")].amount is None
+    assert good[typed_column("app")] is None, "only the row's own type is parsed"
+
+
+def test_an_invalid_record_gets_no_plan_check(spark) -> None:
+    rows = [(json.dumps(payment(amount="abc")), C.BAD_UUID, "event_uuid")]
+    df = spark.createDataFrame(rows, "raw_record string, reason string, reason_field string")
+    df = df.selectExpr("*", "'payment:order:created' AS event_name", "1764000000D AS created_at")
+    (row,) = with_plan_check(with_partition_fields(df), tracking_plan()).collect()
+    assert row[VIOLATIONS] is None
+    assert (row.reason, row.reason_field) == (C.BAD_UUID, "event_uuid")
+
+
+def quarantine_policy(type_name: str) -> P.TrackingPlan:
+    plan = tracking_plan()
+    types = tuple(
+        dataclasses.replace(t, policy=P.QUARANTINE) if t.name == type_name else t
+        for t in plan.types
+    )
+    return dataclasses.replace(plan, types=types)
+
+
+def test_quarantine_policy_makes_blocking_violations_invalid(spark) -> None:
+    raws = [
+        json.dumps(payment(amount="abc")),
+        json.dumps(payment(user_id=DROP)),
+        json.dumps(payment(coupon="x")),  # informational only
+        json.dumps(event("app:opened", **{**APP, "os": 1})),  # another type, still flag
+    ]
+    rows = checked(spark, raws, quarantine_policy("payment"))
+    got = [(r.reason, r.reason_field) for r in rows]
+    assert got == [
+        (C.SCHEMA_VIOLATION, "amount"),
+        (C.SCHEMA_VIOLATION, "user_id"),
+        (None, None),
+        (None, None),
+    ]
+    assert rows[3][VIOLATIONS] == ["os:wrong_type"]
