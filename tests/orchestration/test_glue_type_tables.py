@@ -21,7 +21,7 @@ from eventlake.core import tables as core_tables
 from eventlake.core.layout import storage_layout
 from eventlake.core.manifest import Counts, Manifest, PartitionEntry, RawObjects, Reconciliation
 from eventlake.core.plan import FieldDecl, tracking_plan
-from eventlake.core.tables import EVENTS, table
+from eventlake.core.tables import EVENTS, table, type_tables
 from eventlake.orchestration.glue_catalog import GlueCatalog
 from tests.emulated_aws import REPO, apply_stack
 
@@ -112,6 +112,8 @@ def test_publish_creates_the_per_type_tables_and_follows_a_changed_plan(glue) ->
         ("currency", "string"), ("items", "array<struct<sku:string,qty:bigint>>"),
     ]  # fmt: skip
     assert columns(glue, "events_payment")[: len(table(EVENTS).columns)] == columns(glue, EVENTS)
+    for spec in type_tables():
+        assert columns(glue, spec.name) == [(c.name, c.type) for c in spec.columns], spec.name
     events = glue.get_table(DatabaseName=DATABASE, Name=EVENTS)["Table"]
     payment = glue.get_table(DatabaseName=DATABASE, Name="events_payment")["Table"]
     for key in ("PartitionKeys", "TableType", "Parameters"):
