@@ -149,6 +149,7 @@ module "orchestration" {
   existing_subnet_ids    = var.existing_private_subnet_ids
   glue_job_arn           = module.processing.job_arn
   glue_catalog_arns      = module.processing.catalog_arns
+  glue_type_table_arns   = module.processing.type_table_arns
   glue_job_log_group_arn = module.processing.job_log_group_arn
   athena_workgroup_arn   = module.processing.workgroup_arn
   alerts_topic_arn       = module.monitoring.topic_arn

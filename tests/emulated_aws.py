@@ -111,8 +111,9 @@ def terraform(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return result
 
 
-def apply_stack(endpoint: str, workdir: Path) -> Stack:
-    """Copy infra/ (and the layout JSON it reads), point the provider at moto, apply."""
+def apply_stack(endpoint: str, workdir: Path, targets: tuple[str, ...] = ()) -> Stack:
+    """Copy infra/ (and the layout JSON it reads), point the provider at moto, apply (only
+    `targets` and what they need, when given)."""
     shutil.copytree(
         REPO / "infra",
         workdir / "infra",
@@ -123,7 +124,8 @@ def apply_stack(endpoint: str, workdir: Path) -> Stack:
     shutil.copy(REPO / layout, workdir / layout)
     (workdir / "infra" / "zz_moto_override.tf").write_text(override_tf(endpoint))
     terraform(workdir, "init", "-backend=false", "-input=false")
-    terraform(workdir, "apply", "-auto-approve", "-input=false", *TFVARS)
+    chosen = [f"-target={target}" for target in targets]
+    terraform(workdir, "apply", "-auto-approve", "-input=false", *TFVARS, *chosen)
     outputs = json.loads(terraform(workdir, "output", "-json").stdout)
     return Stack(endpoint, workdir, {k: v["value"] for k, v in outputs.items()})
 

@@ -10,11 +10,12 @@ Each event type of the tracking plan adds a table `events_<type>` over the same 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
 from eventlake.core.layout import join_uri, storage_layout
-from eventlake.core.plan import EventTypeDecl, tracking_plan
+from eventlake.core.plan import EventTypeDecl, PlanError, tracking_plan
 
 EVENTS = "events"
 EVENTS_AUDIT = "events_audit"
@@ -31,6 +32,80 @@ DUCKDB_TYPES = {
     "timestamp": "TIMESTAMP WITH TIME ZONE",
     "array<string>": "VARCHAR[]",  # schema_violations: a list, so contains() means an entry
 }
+ARITY = {"array": 1, "map": 2}  # struct: one or more fields
+_TOKEN = re.compile(r"[A-Za-z_]\w*|[<>,:]")
+
+
+@dataclass(frozen=True)
+class GlueType:
+    """A parsed Glue type: a scalar, or array<T>, map<K,V>, struct<name:T,...>."""
+
+    kind: str  # a scalar's name, or array, map, struct
+    args: tuple[GlueType, ...] = ()  # array: (element,); map: (key, value); struct: fields
+    names: tuple[str, ...] = ()  # struct: the fields' names
+
+
+def parse_glue_type(text: str) -> GlueType:
+    tokens = _TOKEN.findall(text)
+    if "".join(tokens) != "".join(text.split()):
+        raise ValueError(f"not a Glue type: {text!r}")
+    try:
+        parsed, end = _parse(tokens, 0)
+        if end != len(tokens):
+            raise ValueError(f"{tokens[end]!r} after the type")
+    except (ValueError, IndexError) as error:
+        why = error if isinstance(error, ValueError) else "it ends early"
+        raise ValueError(f"not a Glue type: {text!r} ({why})") from None
+    return parsed
+
+
+def _parse(tokens: list[str], at: int) -> tuple[GlueType, int]:
+    """The type starting at tokens[at], and the index after it."""
+    kind = _word(tokens, at).lower()
+    if kind not in (*ARITY, "struct"):
+        return GlueType(kind), at + 1
+    at = _expect(tokens, at + 1, "<")
+    args, names = [], []
+    while True:
+        if kind == "struct":
+            names.append(_word(tokens, at))
+            at = _expect(tokens, at + 1, ":")
+        arg, at = _parse(tokens, at)
+        args.append(arg)
+        if tokens[at] != ",":
+            break
+        at += 1
+    at = _expect(tokens, at, ">")
+    if len(args) != ARITY.get(kind, len(args)):
+        raise ValueError(f"{kind} takes {ARITY[kind]} type(s), got {len(args)}")
+    return GlueType(kind, tuple(args), tuple(names)), at
+
+
+def _word(tokens: list[str], at: int) -> str:
+    if tokens[at] in "<>,:":
+        raise ValueError(f"a name expected, got {tokens[at]!r}")
+    return tokens[at]
+
+
+def _expect(tokens: list[str], at: int, token: str) -> int:
+    if tokens[at] != token:
+        raise ValueError(f"{token!r} expected, got {tokens[at]!r}")
+    return at + 1
+
+
+def duckdb_type(glue_type: str | GlueType) -> str:
+    """The DuckDB type of a Glue type: array<T> is T[], struct is STRUCT, map is MAP."""
+    t = parse_glue_type(glue_type) if isinstance(glue_type, str) else glue_type
+    if t.kind == "array":
+        return f"{duckdb_type(t.args[0])}[]"
+    if t.kind == "map":
+        return f"MAP({duckdb_type(t.args[0])}, {duckdb_type(t.args[1])})"
+    if t.kind == "struct":
+        fields = ", ".join(f'"{n}" {duckdb_type(a)}' for n, a in zip(t.names, t.args, strict=True))
+        return f"STRUCT({fields})"
+    if t.kind not in DUCKDB_TYPES:
+        raise ValueError(f"Glue type {t.kind!r} has no DuckDB twin here")
+    return DUCKDB_TYPES[t.kind]
 
 
 @dataclass(frozen=True)
@@ -84,6 +159,8 @@ def tables() -> dict[str, Table]:
             partition_keys=tuple(Column(**c) for c in base["partition_keys"]),
         )
     for decl in tracking_plan().types:
+        if decl.table_name in result:
+            raise PlanError(f"type {decl.name!r}: its table {decl.table_name} is a declared table")
         result[decl.table_name] = type_table(result[EVENTS], decl)
     return result
 

@@ -2,9 +2,10 @@
 
 The day job writes run D's files (write). register_partitions adds run D's partitions to
 events_audit, quarantine and manifests, where quality_checks reads them (audit). publish adds
-exactly the audited partitions to events, the table analysts query, and emits the Asset
-(publish). A day whose checks fail stays out of events. Both steps use the Glue catalog on
-target aws and its DuckDB twin on target local (docs/orchestration.md).
+exactly the audited partitions to events, the table analysts query (and each type's to its
+events_<type> table), and emits the Asset (publish). A day whose checks fail stays out of
+events. Both steps use the Glue catalog on target aws and its DuckDB twin on target local
+(docs/orchestration.md).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from airflow.sdk import Asset, BaseOperator
 from airflow.sdk.exceptions import AirflowException
 
 from eventlake.core.manifest import Manifest
+from eventlake.core.tables import EVENTS
 from eventlake.orchestration.day import describe_day, parse_run_date
 from eventlake.orchestration.day_job import JOB_RUN_ID_KEY, MANIFEST_COUNTS_KEY
 from eventlake.orchestration.duckdb_catalog import DuckDBCatalog
@@ -70,7 +72,8 @@ class RegisterPartitionsOperator(BaseOperator):
 
 
 class PublishOperator(BaseOperator):
-    """Makes run D's audited partitions visible in events; the Asset event carries the day."""
+    """Makes run D's audited partitions visible in events and the per-type tables; the Asset
+    event carries the day."""
 
     template_fields: Sequence[str] = ("run_date",)
 
@@ -84,13 +87,14 @@ class PublishOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         day = parse_run_date(self.run_date)
-        result = catalog_for(self.settings).publish(day)
-        self.log.info("%s", result.line("events"))
+        results = catalog_for(self.settings).publish(day)
+        for name, result in results.items():
+            self.log.info("%s", result.line(name))
         counts = context["ti"].xcom_pull(task_ids="run_day_job", key=MANIFEST_COUNTS_KEY) or {}
         extra = {
             "run_date": self.run_date,
             "written": counts.get("written"),
-            "partitions": result.partitions,
+            "partitions": results[EVENTS].partitions,
         }
         context["outlet_events"][self.asset].extra = extra
         self.log.info("published %s for run_date %s: %s", self.asset.uri, self.run_date, extra)

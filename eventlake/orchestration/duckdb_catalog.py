@@ -3,7 +3,8 @@
     duckdb .local/catalog.duckdb "SELECT event_date, count(*) FROM events GROUP BY 1 ORDER BY 1"
 
 It declares the same tables as the Glue catalog (`eventlake.core.tables`), with the same
-column types, as views over the lake, the quarantine and the manifests. As in Glue, a view
+column types, as views over the lake, the quarantine and the manifests; the per-type tables
+`events_<type>` read the same files as `events` (their type's folders only). As in Glue, a view
 shows only the partitions registered for it: the `partitions` table holds them, and the
 nightly steps change only run D's rows there (register before the audit, publish after).
 Every change is made on a copy that is then swapped in, so a reader never sees half of one.
@@ -18,16 +19,12 @@ from pathlib import Path
 
 from eventlake.core.layout import join_uri, local_path, storage_layout
 from eventlake.core.manifest import Manifest
-from eventlake.core.tables import (
-    DUCKDB_TYPES,
-    EVENTS,
-    EVENTS_AUDIT,
-    MANIFESTS,
-    Table,
-    table,
-    tables,
+from eventlake.core.tables import EVENTS_AUDIT, MANIFESTS, Table, duckdb_type, table, tables
+from eventlake.orchestration.glue_catalog import (
+    SyncResult,
+    published_partition_values,
+    run_partition_values,
 )
-from eventlake.orchestration.glue_catalog import SyncResult, run_partition_values
 
 SCANS_VIEW = "soda_scans"
 PARTITIONS_DDL = (
@@ -59,15 +56,19 @@ class DuckDBCatalog:
                 for name, values in wanted.items()
             }
 
-    def publish(self, run_date: date) -> SyncResult:
-        """After the audit: events gets exactly the partitions events_audit holds for run D."""
+    def publish(self, run_date: date) -> dict[str, SyncResult]:
+        """After the audit: events gets exactly the partitions events_audit holds for run D,
+        and each events_<type> those of its type."""
         with self._changing() as con:
             rows = con.execute(
                 "SELECT partition_values FROM partitions WHERE table_name = ? AND run_date = ?",
                 [EVENTS_AUDIT, run_date],
             ).fetchall()
-            audited = [_values(text) for (text,) in rows]
-            return self._sync(con, table(EVENTS), run_date, audited)
+            wanted = published_partition_values([_values(text) for (text,) in rows])
+            return {
+                name: self._sync(con, table(name), run_date, values)
+                for name, values in wanted.items()
+            }
 
     def ensure_exists(self) -> None:
         """Create the file with its (empty) views if there is none yet."""
@@ -125,33 +126,39 @@ class DuckDBCatalog:
     def _view_sql(self, con, spec: Table) -> str:
         """The declared columns and partition keys, over the registered partitions only."""
         root = local_path(spec.location(self.bucket_uris[spec.bucket]))
-        depth = "/".join("*" for _ in spec.partition_keys)
-        glob = _q(str(root / depth / ("*.parquet" if spec.format == "parquet" else "*.json")))
+        # A per-type table reads only its type's folders of the events files.
+        levels = [
+            f"{k.name}={spec.event_type}" if k.name == "event_type" and spec.event_type else "*"
+            for k in spec.partition_keys
+        ]
+        name = "*.parquet" if spec.format == "parquet" else "*.json"
+        glob = _q(str(root.joinpath(*levels, name)))
         declared = [*spec.columns, *spec.partition_keys]
         if not con.execute(f"SELECT count(*) FROM glob('{glob}')").fetchone()[0]:
-            empty = ", ".join(f"NULL::{_duck_type(c.type)} AS {c.name}" for c in declared)
+            empty = ", ".join(f"NULL::{duckdb_type(c.type)} AS {c.name}" for c in declared)
             return f"SELECT {empty} WHERE false"
-        keys = ", ".join(f"'{k.name}': {DUCKDB_TYPES[k.type]}" for k in spec.partition_keys)
+        keys = ", ".join(f"'{k.name}': {duckdb_type(k.type)}" for k in spec.partition_keys)
         options = f"hive_partitioning = true, hive_types = {{{keys}}}, filename = true"
         if spec.format == "parquet":
+            # By name: a column the older files lack (a field added to the plan) reads NULL.
             reader = f"read_parquet('{glob}', union_by_name = true, {options})"
         else:
-            columns = ", ".join(f"'{c.name}': '{_duck_type(c.type)}'" for c in spec.columns)
+            columns = ", ".join(f"'{c.name}': '{duckdb_type(c.type)}'" for c in spec.columns)
             reader = (
                 f"read_json('{glob}', columns = {{{columns}}}, "
                 f"maximum_object_size = 268435456, {options})"
             )
-        select = ", ".join(f"{c.name}::{_duck_type(c.type)} AS {c.name}" for c in declared)
+        in_files = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+        select = ", ".join(
+            f"{c.name if c.name in in_files else 'NULL'}::{duckdb_type(c.type)} AS {c.name}"
+            for c in declared
+        )
         # A file is in a registered partition when its folder is that partition's location.
         return (
             f"SELECT {select} FROM {reader} "
             "WHERE 'file://' || regexp_replace(filename, '[^/]*$', '') IN "
             f"(SELECT location FROM partitions WHERE table_name = '{spec.name}')"
         )
-
-
-def _duck_type(glue_type: str) -> str:
-    return DUCKDB_TYPES.get(glue_type, "JSON")
 
 
 def _text(spec: Table, values: dict[str, str]) -> str:

@@ -56,7 +56,7 @@ run "no_policy_grants_wildcard_actions" {
   }
 }
 
-run "mwaa_may_only_run_this_job_and_change_partitions_of_this_database" {
+run "mwaa_may_only_run_this_job_and_change_partitions_and_type_tables_of_this_database" {
   command = plan
 
   assert {
@@ -78,10 +78,24 @@ run "mwaa_may_only_run_this_job_and_change_partitions_of_this_database" {
   assert {
     condition = !anytrue(flatten([
       for statement in jsondecode(output.iam_policies.mwaa_execution).Statement : [
-        for a in flatten([statement.Action]) : contains(["glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable", "glue:StartCrawler"], a)
+        for a in flatten([statement.Action]) : contains(["glue:DeleteTable", "glue:StartCrawler"], a)
       ]
     ]))
-    error_message = "MWAA must not change a declared table (or crawl): only partitions"
+    error_message = "MWAA must not delete a table (or crawl)"
+  }
+
+  assert {
+    condition = alltrue([
+      for statement in jsondecode(output.iam_policies.mwaa_execution).Statement :
+      flatten([statement.Resource]) == module.processing.type_table_arns
+      if anytrue([for a in flatten([statement.Action]) : contains(["glue:CreateTable", "glue:UpdateTable"], a)])
+    ])
+    error_message = "MWAA may create and update only the per-type tables (events_<type>)"
+  }
+
+  assert {
+    condition     = endswith(module.processing.type_table_arns[2], ":table/${module.processing.database_name}/events_*")
+    error_message = "the per-type tables are the events database's events_* tables"
   }
 
   assert {

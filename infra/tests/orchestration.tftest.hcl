@@ -116,6 +116,7 @@ run "existing_vpc_creates_no_network" {
     existing_subnet_ids    = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
     glue_job_arn           = "arn:aws:glue:eu-west-1:123456789012:job/j"
     glue_catalog_arns      = ["arn:aws:glue:eu-west-1:123456789012:catalog"]
+    glue_type_table_arns   = ["arn:aws:glue:eu-west-1:123456789012:table/eventlake/events_*"]
     glue_job_log_group_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/j"
     athena_workgroup_arn   = "arn:aws:athena:eu-west-1:123456789012:workgroup/w"
     alerts_topic_arn       = "arn:aws:sns:eu-west-1:123456789012:t"
@@ -180,6 +181,7 @@ run "created_vpc_keeps_mwaa_in_two_private_subnets" {
     vpc_cidr               = "10.42.0.0/16"
     glue_job_arn           = "arn:aws:glue:eu-west-1:123456789012:job/j"
     glue_catalog_arns      = ["arn:aws:glue:eu-west-1:123456789012:catalog"]
+    glue_type_table_arns   = ["arn:aws:glue:eu-west-1:123456789012:table/eventlake/events_*"]
     glue_job_log_group_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/j"
     athena_workgroup_arn   = "arn:aws:athena:eu-west-1:123456789012:workgroup/w"
     alerts_topic_arn       = "arn:aws:sns:eu-west-1:123456789012:t"

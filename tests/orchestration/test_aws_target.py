@@ -22,13 +22,16 @@ from typing import Any
 
 import boto3
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from eventlake.core import storage
 from eventlake.core.layout import day_report_uri, manifest_uri, soda_report_uri, split_s3
 from eventlake.core.manifest import Counts, Manifest, RawObjects, Reconciliation
+from eventlake.core.tables import type_tables
 from eventlake.orchestration import catalog_steps
 from eventlake.orchestration.settings import EventlakeSettings
+from tests.dayjob.test_declared_tables import glue_type
 from tests.emulated_aws import (
     REPO,
     TFVARS,
@@ -285,6 +288,25 @@ def test_after_two_nights_no_event_is_in_the_lake_twice(account, two_nights, tmp
     ).fetchone()
     assert rows == unique
     assert rows == sum(account.manifest(n).counts.written for n in NIGHTS)
+
+
+def test_each_type_table_in_glue_is_the_files_the_job_wrote_for_its_type(
+    account, two_nights, tmp_path
+) -> None:
+    """publish made events_<type> from the plan, the job wrote the files: they must agree."""
+    lake = tmp_path / "lake"
+    download_bucket(account.s3, account.buckets["lake"], lake)
+    published = set().union(*(account.run_partitions("events", n) for n in NIGHTS))
+    for spec in type_tables():
+        described = account.glue.get_table(DatabaseName=account.database, Name=spec.name)
+        columns = described["Table"]["StorageDescriptor"]["Columns"]
+        files = sorted(lake.glob(f"events/*/event_type={spec.event_type}/*/*.parquet"))
+        assert files, f"the nights wrote no {spec.event_type} events"
+        for file in files:
+            written = [(f.name, glue_type(f.type)) for f in pq.read_schema(file)]
+            assert written == [(c["Name"], c["Type"]) for c in columns], file.relative_to(lake)
+        mine = set().union(*(account.run_partitions(spec.name, n) for n in NIGHTS))
+        assert mine == {v for v in published if v[1] == spec.event_type}, spec.name
 
 
 def test_a_retry_reattaches_to_the_run_still_in_progress(

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from eventlake.core.layout import lake_events_uri, local_path, manifest_uri, soda_report_uri
+from eventlake.core.tables import type_tables
 from eventlake.local.demo import DemoPaths
 from eventlake.tools.generator import DaySpec, write_firehose_day
 from tests.orchestration.conftest import load_dag_module
@@ -88,6 +89,19 @@ def test_catalog_events_view_holds_the_days_unique_valid_events(clean_run) -> No
     assert count == expected
     assert quarantined == truth["invalid_total"] + truth["synthetic_duplicates"]
     assert manifests == 1
+
+
+def test_each_planned_type_has_its_days_events_with_typed_columns(clean_run) -> None:
+    """The real job's files, registered and published: events_<type> over its type's files."""
+    root, truth, _ = clean_run
+    by_type = truth["valid_unique_by_event_date_type"][DAY.isoformat()]
+    with duckdb.connect(str(root / "catalog.duckdb"), read_only=True) as con:
+        for spec in type_tables():
+            sql = f"SELECT count(*) FROM {spec.name} WHERE event_date = ?"
+            assert con.execute(sql, [DAY]).fetchone() == (by_type.get(spec.event_type, 0),)
+        typed = "SELECT count(amount), count(items[1].sku) FROM events_payment WHERE event_date = ?"
+        (amounts, skus) = con.execute(typed, [DAY]).fetchone()
+    assert amounts == skus == by_type["payment"], "a typed column reads NULL"
 
 
 def plant_duplicate_file(lake: Path) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from eventlake.core.tables import DUCKDB_TYPES, EVENTS, table
+from eventlake.core.tables import EVENTS, duckdb_type, table
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,7 +37,7 @@ def events_table(con, types: dict[str, str]) -> None:
 
 def declared_types() -> dict[str, str]:
     declared = table(EVENTS)
-    return {c.name: DUCKDB_TYPES[c.type] for c in (*declared.columns, *declared.partition_keys)}
+    return {c.name: duckdb_type(c.type) for c in (*declared.columns, *declared.partition_keys)}
 
 
 def test_the_readme_query_runs_on_the_declared_types() -> None:

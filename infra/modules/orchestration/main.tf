@@ -89,11 +89,18 @@ locals {
         Resource = var.glue_catalog_arns
       },
       {
-        # register_partitions and publish change one run's partitions; never a table.
+        # register_partitions and publish change one run's partitions.
         Sid      = "RegisterRunPartitions"
         Effect   = "Allow"
         Action   = ["glue:BatchCreatePartition", "glue:BatchUpdatePartition", "glue:BatchDeletePartition"]
         Resource = var.glue_catalog_arns
+      },
+      {
+        # publish creates and updates the tracking plan's per-type tables (events_<type>).
+        Sid      = "FollowTheTrackingPlan"
+        Effect   = "Allow"
+        Action   = ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable"]
+        Resource = var.glue_type_table_arns
       },
       {
         Sid      = "QueryThroughTheWorkgroup"

@@ -106,6 +106,11 @@ variable "glue_catalog_arns" {
   type        = list(string)
 }
 
+variable "glue_type_table_arns" {
+  description = "Catalog, database and events_<type> table ARNs: publish creates and updates the tracking plan's per-type tables."
+  type        = list(string)
+}
+
 variable "create_environment" {
   description = "Create the MWAA environment. false leaves it out (an emulated account: moto has no MWAA) and keeps the rest: role, network, settings."
   type        = bool

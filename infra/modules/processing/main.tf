@@ -87,6 +87,8 @@ locals {
   catalog_arn    = "arn:${var.partition}:glue:${var.region}:${var.account_id}:catalog"
   database_arn   = "arn:${var.partition}:glue:${var.region}:${var.account_id}:database/${var.database_name}"
   tables_arn     = "arn:${var.partition}:glue:${var.region}:${var.account_id}:table/${var.database_name}/*"
+  # Terraform declares no per-type table: publish follows the tracking plan (docs/orchestration.md).
+  type_tables_arn = "arn:${var.partition}:glue:${var.region}:${var.account_id}:table/${var.database_name}/events_*"
 
   # "same_as" tables share their base's columns and location (events_audit over events).
   declared_tables = {
@@ -369,6 +371,11 @@ output "database_name" {
 output "catalog_arns" {
   description = "Catalog, database and table ARNs of the events database (for read policies)."
   value       = [local.catalog_arn, local.database_arn, local.tables_arn]
+}
+
+output "type_table_arns" {
+  description = "Catalog, database and the events_<type> table ARNs: the tracking plan's per-type tables, which publish creates and updates."
+  value       = [local.catalog_arn, local.database_arn, local.type_tables_arn]
 }
 
 output "workgroup_name" {
