@@ -194,10 +194,7 @@ class Manifest:
 
     def violation_line(self) -> str:
         """`N violation entries (reason=n, ...)` over the event names, or `no violations`."""
-        by_reason: dict[str, int] = {}
-        for reasons in self.schema_violations.values():
-            for reason, n in reasons.items():
-                by_reason[reason] = by_reason.get(reason, 0) + n
+        by_reason = violations_by_reason(self.schema_violations)
         if not by_reason:
             return "no violations"
         detail = ", ".join(f"{r}={n}" for r, n in sorted(by_reason.items()))
@@ -250,6 +247,15 @@ class Manifest:
         if not storage.exists(uri):
             raise ManifestMissing(f"no manifest for run_date {run_date.isoformat()} at {uri}")
         return cls.from_dict(json.loads(storage.read_bytes(uri)))
+
+
+def violations_by_reason(by_name: dict[str, dict[str, int]]) -> dict[str, int]:
+    """event_name -> reason -> entries, summed over the event names."""
+    totals: dict[str, int] = {}
+    for reasons in by_name.values():
+        for reason, n in reasons.items():
+            totals[reason] = totals.get(reason, 0) + n
+    return totals
 
 
 def _known(kind: type, values: dict[str, Any]) -> Any:

@@ -388,9 +388,10 @@ def _load_json(path: Path) -> dict[str, Any]:
 
 def summary_rows(day: date, paths: DemoPaths, truth: dict) -> list[tuple[str, str, str]]:
     """(figure, pipeline, truth) rows: what the run measured next to what was planted."""
-    from eventlake.core.manifest import Manifest
+    from eventlake.core.manifest import Manifest, violations_by_reason
 
-    counts = Manifest.read(layout.normalize_uri(str(paths.reports)), day).counts
+    manifest = Manifest.read(layout.normalize_uri(str(paths.reports)), day)
+    counts = manifest.counts
     rows = [
         ("raw records read", counts.raw_records_in, truth["raw_records"]),
         ("valid, written to the lake", counts.written, truth["valid_unique"]),
@@ -403,6 +404,10 @@ def summary_rows(day: date, paths: DemoPaths, truth: dict) -> list[tuple[str, st
     invalid = counts.invalid_by_reason
     for reason, expected in truth["invalid_by_reason"].items():
         rows.append((f"invalid: {reason}", invalid.get(reason, 0), expected))
+    found = violations_by_reason(manifest.schema_violations)
+    planted = violations_by_reason(truth["schema_violations"])
+    for reason, expected in sorted(planted.items()):
+        rows.append((f"tracking plan: {reason}", found.get(reason, 0), expected))
     return [
         (name, f"{got:,}" if isinstance(got, int) else str(got), f"{want:,}")
         for name, got, want in rows
