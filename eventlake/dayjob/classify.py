@@ -83,7 +83,8 @@ class LakeLookback(Protocol):
     """The lake rows written by earlier runs within the lookback (see lake.LookbackLake)."""
 
     def uuids(self) -> DataFrame:
-        """(event_uuid, part): one column read, plus a name of the partition it is in."""
+        """(event_uuid, payload_hash, part): two narrow columns read, plus a name of the
+        partition the row is in. payload_hash is null in files written before it existed."""
         ...
 
     def payloads(self, parts: list[str]) -> DataFrame:
@@ -91,17 +92,24 @@ class LakeLookback(Protocol):
         ...
 
 
+def payload_hash(raw: Column) -> Column:
+    """The fingerprint the lake keeps of each row's payload (its exact text)."""
+    return F.xxhash64(raw)
+
+
 @contextmanager
 def lake_copies(candidates: DataFrame, lake: LakeLookback) -> Iterator[DataFrame]:
-    """(event_uuid, lake_payload) for the lake rows whose uuid may be among the day's
-    candidates, valid inside the `with` block.
+    """(event_uuid, lake_hash, lake_payload) for the lake rows whose uuid may be among the
+    day's candidates, valid inside the `with` block.
 
     The lookback is never shuffled: the 64-bit hashes of the day's uuids are broadcast and
     the lake's uuids probe them as they are scanned (on a day above BROADCAST_MAX_DAY_KEYS
-    the hashes, not the uuids, are shuffled instead). The few hits (and the rare hash
-    collision, which matches no record later: uuids are compared exactly when the outcomes
-    are joined) keep their partition, so payloads are read only from the partitions that
-    hold a hit, for the comparison of those uuids alone.
+    the hashes, not the uuids, are shuffled instead). A hash collision matches no record
+    later: uuids are compared exactly when the outcomes are joined.
+
+    A day copy whose text hashes to the lake row's payload_hash is that row's event: nothing
+    more is read. Only for the others (another text, or a lake file without the hash) are
+    payloads read, from the partitions that hold them, for those uuids alone.
     """
     day_keys = candidates.select(F.xxhash64("event_uuid").alias("uuid_key"))
     if candidates.count() <= BROADCAST_MAX_DAY_KEYS:
@@ -110,27 +118,35 @@ def lake_copies(candidates: DataFrame, lake: LakeLookback) -> Iterator[DataFrame
         lake.uuids()
         .withColumn("uuid_key", F.xxhash64("event_uuid"))
         .join(day_keys, "uuid_key", "left_semi")
-        .select("event_uuid", "part")
+        .select("event_uuid", "payload_hash", "part")
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
     try:
-        parts = sorted(r.part for r in hits.select("part").distinct().collect())
+        copies = candidates.select("event_uuid", "raw_record").join(F.broadcast(hits), "event_uuid")
+        differing = copies.where(
+            ~payload_hash(F.col("raw_record")).eqNullSafe(F.col("payload_hash"))
+        )
+        unsettled = differing.select("event_uuid", "part").distinct().collect()
+        parts = sorted({r.part for r in unsettled})
+        found = hits.groupBy("event_uuid").agg(F.min("payload_hash").alias("lake_hash"))
         if not parts:
-            yield candidates.sparkSession.createDataFrame([], LAKE_COPY_SCHEMA)
+            yield found.withColumn("lake_payload", F.lit(None).cast("string"))
             return
-        found = hits.select("event_uuid").distinct()
-        payloads = lake.payloads(parts).join(F.broadcast(found), "event_uuid", "left_semi")
-        yield payloads.groupBy("event_uuid").agg(F.min("payload").alias("lake_payload"))
+        uuids = F.broadcast(
+            found.sparkSession.createDataFrame(
+                sorted({(r.event_uuid,) for r in unsettled}), "event_uuid string"
+            )
+        )
+        payloads = lake.payloads(parts).join(uuids, "event_uuid", "left_semi")
+        lake_payload = payloads.groupBy("event_uuid").agg(F.min("payload").alias("lake_payload"))
+        yield found.join(lake_payload, "event_uuid", "left")
     finally:
         hits.unpersist()
 
 
-LAKE_COPY_SCHEMA = "event_uuid string, lake_payload string"
-
-
 def contested_uuids(candidates: DataFrame, in_lake: DataFrame | None) -> DataFrame:
-    """(event_uuid, lake_payload): the uuids with more than one copy in the day, and those
-    already in the lake (with the lake's payload; null for the others).
+    """(event_uuid, in_lake, lake_hash, lake_payload): the uuids with more than one copy in
+    the day, and those already in the lake (with what the lake holds of them).
 
     Only the day's uuid column is shuffled, so the full records never move for the dedupe.
     """
@@ -138,14 +154,23 @@ def contested_uuids(candidates: DataFrame, in_lake: DataFrame | None) -> DataFra
         candidates.groupBy("event_uuid")
         .count()
         .where(F.col("count") > 1)
-        .select("event_uuid", F.lit(None).cast("string").alias("lake_payload"))
+        .select(
+            "event_uuid",
+            F.lit(False).alias("in_lake"),
+            F.lit(None).cast("bigint").alias("lake_hash"),
+            F.lit(None).cast("string").alias("lake_payload"),
+        )
     )
     if in_lake is None:
         return repeated
     return (
-        repeated.unionByName(in_lake.select("event_uuid", "lake_payload"))
+        repeated.unionByName(in_lake.withColumn("in_lake", F.lit(True)))
         .groupBy("event_uuid")
-        .agg(F.max("lake_payload").alias("lake_payload"))
+        .agg(
+            F.max("in_lake").alias("in_lake"),
+            F.max("lake_hash").alias("lake_hash"),
+            F.max("lake_payload").alias("lake_payload"),
+        )
     )
 
 
@@ -168,6 +193,8 @@ def contested_outcomes(
         "line_id",
         "piece",
         "raw_record",
+        "in_lake",
+        "lake_hash",
         "lake_payload",
         F.row_number().over(window).alias("day_rank"),
         F.first("raw_record").over(window).alias("first_raw"),
@@ -176,11 +203,14 @@ def contested_outcomes(
     duplicate = F.when(same_payload(raw, F.col("first_raw")), F.lit(NATURAL_DUPLICATE)).otherwise(
         F.lit(SYNTHETIC_DUPLICATE)
     )
-    in_lake = F.when(same_payload(raw, F.col("lake_payload")), F.lit(DUPLICATE_IN_LAKE)).otherwise(
+    same_as_lake = F.coalesce(payload_hash(raw) == F.col("lake_hash"), F.lit(False)) | F.coalesce(
+        same_payload(raw, F.col("lake_payload")), F.lit(False)
+    )
+    in_lake = F.when(same_as_lake, F.lit(DUPLICATE_IN_LAKE)).otherwise(
         F.lit(SYNTHETIC_DUPLICATE_IN_LAKE)
     )
     decided = (
-        F.when(F.col("lake_payload").isNotNull(), in_lake)
+        F.when(F.col("in_lake"), in_lake)
         .when(F.col("day_rank") > 1, duplicate)
         .otherwise(F.lit(WRITTEN))
     )

@@ -14,7 +14,7 @@ from eventlake.core.layout import RunLocations, join_uri, run_date_of
 from eventlake.core.plan import WRONG_TYPE, EventTypeDecl, FieldDecl, TrackingPlan
 from eventlake.core.tables import EVENTS as EVENTS_TABLE
 from eventlake.core.tables import table
-from eventlake.dayjob.classify import WRITTEN
+from eventlake.dayjob.classify import WRITTEN, payload_hash
 from eventlake.dayjob.contract_columns import with_display_fields
 from eventlake.dayjob.hadoop_fs import HadoopFS
 from eventlake.dayjob.plan_columns import VIOLATIONS, typed_column
@@ -80,7 +80,8 @@ class LookbackLake:
         return F.concat_ws("/", *[F.col(name).cast("string") for name in EVENTS.partition_names])
 
     def uuids(self) -> DataFrame:
-        return self._read("event_uuid string").select("event_uuid", self._part().alias("part"))
+        rows = self._read("event_uuid string, payload_hash bigint")
+        return rows.select("event_uuid", "payload_hash", self._part().alias("part"))
 
     def payloads(self, parts: list[str]) -> DataFrame:
         # A filter on the partition columns alone: Spark lists and reads only those folders.
@@ -119,6 +120,7 @@ def lake_rows(classified: DataFrame, decl: EventTypeDecl | None, unplanned: list
     written = with_display_fields(classified.where(mine))
     sources = {
         "payload": F.col("raw_record"),
+        "payload_hash": payload_hash(F.col("raw_record")),
         "created_ts": F.timestamp_seconds(F.col("created_at")),
     }
     columns = EVENTS.columns

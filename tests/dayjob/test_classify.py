@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from pyspark.sql import functions as F
 
 from eventlake.dayjob import classify as classify_module
 from eventlake.dayjob.classify import (
@@ -18,6 +19,7 @@ from eventlake.dayjob.classify import (
     WRITTEN,
     classify,
     lake_copies,
+    payload_hash,
     with_ownership,
 )
 from eventlake.dayjob.lake import LookbackLake
@@ -55,12 +57,16 @@ def row(
     return (name, role, at(arrival), key, line, piece, blank, raw, uuid, reason, event_date)
 
 
-def written_lake(spark, root, rows) -> LookbackLake:
-    """A real lake folder of earlier runs: rows are (event_uuid, payload, event_date, run_date)."""
+def written_lake(spark, root, rows, hashed: bool = False) -> LookbackLake:
+    """A real lake folder of earlier runs: rows are (event_uuid, payload, event_date, run_date).
+
+    Without `hashed`, the files have no payload_hash (as files written before it existed)."""
     frame = spark.createDataFrame(
         [(u, p, d, "account", r) for u, p, d, r in rows],
         "event_uuid string, payload string, event_date date, event_type string, run_date date",
     )
+    if hashed:
+        frame = frame.withColumn("payload_hash", payload_hash(F.col("payload")))
     frame.write.partitionBy("event_date", "event_type", "run_date").parquet(str(root))
     dirs = sorted(str(p) for p in root.glob("event_date=*/event_type=*/run_date=*"))
     return LookbackLake(spark, str(root), dirs)
@@ -156,17 +162,9 @@ def test_copies_of_uuids_in_the_lake_are_judged_against_the_lakes_payload(
     }
 
 
-def test_the_lake_probe_reads_payloads_only_of_partitions_with_a_hit(spark, tmp_path) -> None:
-    earlier = date(2026, 11, 20)
-    lake = written_lake(
-        spark,
-        tmp_path / "events",
-        [(U1, '{"n":1}', earlier, earlier), (U3, '{"n":3}', D, date(2026, 11, 23))],
-    )
-    candidates = spark.createDataFrame([(U1,), (U2,)], "event_uuid string")
-    with lake_copies(candidates, lake) as found:
-        assert [(r.event_uuid, r.lake_payload) for r in found.collect()] == [(U1, '{"n":1}')]
-    read = []
+def payload_reads(lake: LookbackLake) -> list[str]:
+    """Record the partitions whose payloads the lake probe reads."""
+    read: list[str] = []
     original = lake.payloads
 
     def recording(parts):
@@ -174,9 +172,53 @@ def test_the_lake_probe_reads_payloads_only_of_partitions_with_a_hit(spark, tmp_
         return original(parts)
 
     object.__setattr__(lake, "payloads", recording)
+    return read
+
+
+def test_the_lake_probe_reads_payloads_only_of_partitions_with_a_hit(spark, tmp_path) -> None:
+    earlier = date(2026, 11, 20)
+    lake = written_lake(
+        spark,
+        tmp_path / "events",
+        [(U1, '{"n":1}', earlier, earlier), (U3, '{"n":3}', D, date(2026, 11, 23))],
+    )
+    candidates = spark.createDataFrame(
+        [(U1, '{"n":1}'), (U2, "{}")], "event_uuid string, raw_record string"
+    )
+    read = payload_reads(lake)
     with lake_copies(candidates, lake) as found:
-        found.collect()
-    assert read == ["2026-11-20/account/2026-11-20"]
+        assert [(r.event_uuid, r.lake_hash, r.lake_payload) for r in found.collect()] == [
+            (U1, None, '{"n":1}')
+        ]
+    assert read == ["2026-11-20/account/2026-11-20"], "a file without hashes: payloads read"
+
+
+def test_a_copy_with_the_lakes_text_needs_no_payload_read(spark, tmp_path) -> None:
+    earlier, yesterday = date(2026, 11, 20), date(2026, 11, 23)
+    rows = [(U1, '{"n":1}', earlier, earlier), (U3, '{"n":3}', D, yesterday)]
+    lake = written_lake(spark, tmp_path / "events", rows, hashed=True)
+    read = payload_reads(lake)
+    same = spark.createDataFrame([(U1, '{"n":1}')], "event_uuid string, raw_record string")
+    with lake_copies(same, lake) as found:
+        assert [(r.event_uuid, r.lake_payload) for r in found.collect()] == [(U1, None)]
+    assert read == []
+    changed = spark.createDataFrame(
+        [(U1, '{"n":1}'), (U3, '{"n":4}')], "event_uuid string, raw_record string"
+    )
+    with lake_copies(changed, lake) as found:
+        got = {r.event_uuid: r.lake_payload for r in found.collect()}
+    assert got == {U1: None, U3: '{"n":3}'}
+    assert read == [f"{D}/account/{yesterday}"], "only the partition of the changed copy"
+    records = [
+        row("same", U1, '{"n":1}'),
+        row("enriched", U1, '{"event_type":"a","n":1}', arrival="2026-11-24T11:00:00"),
+        row("changed", U3, '{"n":4}'),
+    ]
+    assert outcomes(spark, records, lake) == {
+        "same": DUPLICATE_IN_LAKE,
+        "enriched": DUPLICATE_IN_LAKE,
+        "changed": SYNTHETIC_DUPLICATE_IN_LAKE,
+    }
 
 
 def test_blank_lines_are_not_records_and_invalid_records_never_dedupe(spark) -> None:
