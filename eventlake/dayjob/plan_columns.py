@@ -30,8 +30,8 @@ SCALAR_SPARK_TYPES = {
 }
 VIOLATIONS = "schema_violations"
 COMMON_FIELDS: tuple[str, ...] = (*C.REQUIRED_FIELD_NAMES, *C.DERIVED_FIELDS)
-# A string field's text that may be another JSON token: a number, an object, an array, a boolean.
-_MAYBE_NOT_A_STRING = r"^(-?[0-9]|\{|\[|true$|false$)"
+# The first characters of another JSON token's text: a number, an object or an array.
+_NOT_A_STRING_STARTS = tuple("-0123456789{[")
 
 
 def spark_type(decl: P.FieldDecl) -> T.DataType:
@@ -67,7 +67,9 @@ def _not_a_string(raw: Column, name: str, text: Column) -> Column:
         .when(first.isin("t", "f"), probe_is_json(raw, name, "boolean"))
         .otherwise(probe_is_json(raw, name, "number"))
     )
-    return text.rlike(_MAYBE_NOT_A_STRING) & by_first
+    # Cheap tests first: nearly every string starts with a letter and is not true or false.
+    maybe = first.isin(*_NOT_A_STRING_STARTS) | text.isin("true", "false")
+    return maybe & by_first
 
 
 def _shapeless_mismatch(raw: Column, decl: P.FieldDecl, text: Column) -> Column:
