@@ -46,6 +46,7 @@ def lake_row(
         "event_subtype": split_event_name(name)[1],
         "schema_violations": list(violations),
         "payload": "{}",
+        "payload_hash": 0,
         "source_key": "events/2026/11/24/00/x.gz",
         "arrival_ts": datetime.fromtimestamp(created_at + arrival_delay_s, UTC),
     }
@@ -161,6 +162,7 @@ class TinyLake:
 ARROW_TYPES = {
     "string": pa.string(),
     "double": pa.float64(),
+    "bigint": pa.int64(),
     "timestamp": pa.timestamp("us", tz="UTC"),
     "array<string>": pa.list_(pa.string()),
 }
