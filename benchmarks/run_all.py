@@ -51,7 +51,7 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 DEFAULT_OUT = BENCH_DIR / "results"
-TIMEOUT_S = {"smoke": 180, "full": 3 * 3600}
+TIMEOUT_S = {"smoke": 300, "full": 3 * 3600}
 
 
 def discover() -> dict[str, Path]:
