@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,9 @@ def terraform(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
 
 def apply_stack(endpoint: str, workdir: Path, targets: tuple[str, ...] = ()) -> Stack:
     """Copy infra/ (and the layout JSON it reads), point the provider at moto, apply (only
-    `targets` and what they need, when given)."""
+    `targets` and what they need, when given). moto's backends live in the process, so they
+    are reset first: every stack is a fresh account, whatever an earlier test created."""
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
     shutil.copytree(
         REPO / "infra",
         workdir / "infra",
