@@ -33,7 +33,17 @@ def task_states(dag_run) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def clean_run(tmp_path_factory, airflow_db):
+def fresh_airflow_db(airflow_db) -> None:
+    """A metadata DB of its own: an earlier module's run of events_daily (the AWS target's,
+    with s3:// locations) leaves the Asset of that name active, and Airflow then keeps this
+    run's Asset (the same name, a file:// URI) inactive, so publish could not emit it."""
+    from airflow.utils.db import resetdb
+
+    resetdb()
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory, fresh_airflow_db):
     root = tmp_path_factory.mktemp("local-run")
     # seed 29 plants a record created 300.006 s after its object's time: valid for the job
     # (ContractConfig.for_object_arrival), and the quality check must agree
