@@ -6,6 +6,10 @@ local DuckDB catalog declares its views with them. Types are Glue (Hive) types.
 
 Each event type of the tracking plan adds a table `events_<type>` over the same files as
 `events` (its event_type partitions only): the common columns, then the type's typed fields.
+
+The day job writes the types of one `lake_file_groups` group in one pass, so their files share
+one schema: the common columns, then every typed field of the group (null in another type's
+files). Readers select by name, so each table sees only its own columns.
 """
 
 from __future__ import annotations
@@ -165,19 +169,49 @@ def tables() -> dict[str, Table]:
     return result
 
 
+def declared_columns(decl: EventTypeDecl) -> tuple[Column, ...]:
+    return tuple(Column(f.name, f.glue_type, f.description) for f in decl.fields)
+
+
 def type_table(events: Table, decl: EventTypeDecl) -> Table:
     """`events_<type>`: the events table's columns, then the type's declared fields, typed."""
-    typed = tuple(Column(f.name, f.glue_type, f.description) for f in decl.fields)
     return Table(
         name=decl.table_name,
         description=f"Events of type {decl.name}, typed by the tracking plan: {decl.description}",
         bucket=events.bucket,
         root=events.root,
         format=events.format,
-        columns=events.columns + typed,
+        columns=events.columns + declared_columns(decl),
         partition_keys=events.partition_keys,
         event_type=decl.name,
     )
+
+
+@dataclass(frozen=True)
+class FileGroup:
+    """Event types written together, and the typed columns all of their files carry."""
+
+    types: tuple[str, ...]
+    typed: tuple[Column, ...]  # the union of their declared fields, in plan order
+
+
+def lake_file_groups(decls: tuple[EventTypeDecl, ...] | list[EventTypeDecl]) -> list[FileGroup]:
+    """The planned types in as few groups as their fields allow, in plan order.
+
+    A type joins the first group in which every field name it shares has the same type; a
+    name typed two ways (payment's `id` a number, user's a string) needs two groups.
+    """
+    groups: list[tuple[list[str], dict[str, Column]]] = []
+    for decl in decls:
+        mine = {c.name: c for c in declared_columns(decl)}
+        for types, columns in groups:
+            if all(columns[n].type == c.type for n, c in mine.items() if n in columns):
+                types.append(decl.name)
+                columns.update({n: c for n, c in mine.items() if n not in columns})
+                break
+        else:
+            groups.append(([decl.name], dict(mine)))
+    return [FileGroup(tuple(types), tuple(columns.values())) for types, columns in groups]
 
 
 def type_tables() -> list[Table]:

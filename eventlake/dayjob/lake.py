@@ -13,7 +13,7 @@ from eventlake.core.job_params import DayJobParams
 from eventlake.core.layout import RunLocations, join_uri, run_date_of
 from eventlake.core.plan import WRONG_TYPE, EventTypeDecl, FieldDecl, TrackingPlan
 from eventlake.core.tables import EVENTS as EVENTS_TABLE
-from eventlake.core.tables import table
+from eventlake.core.tables import FileGroup, lake_file_groups, table
 from eventlake.dayjob.classify import WRITTEN, payload_hash
 from eventlake.dayjob.contract_columns import with_display_fields
 from eventlake.dayjob.hadoop_fs import HadoopFS
@@ -109,28 +109,40 @@ def _typed_value(decl: EventTypeDecl, field: FieldDecl) -> Column:
     return value
 
 
-def lake_rows(classified: DataFrame, decl: EventTypeDecl | None, unplanned: list[str]) -> DataFrame:
-    """Run D's written rows of one planned type with its events_<type> columns (types and
-    order), or of the unplanned types in `unplanned`, with events' common columns.
+def lake_rows(classified: DataFrame, plan: TrackingPlan, group: FileGroup) -> DataFrame:
+    """Run D's written rows of the group's types: events' common columns, then the group's
+    typed columns (each from its own type's typed parse, null in the other types' rows).
 
     created_datetime and event_subtype are derived here, for the written rows only.
     """
-    types = [decl.name] if decl is not None else unplanned
-    mine = (F.col("outcome") == F.lit(WRITTEN)) & F.col("event_type").isin(*types)
+    mine = (F.col("outcome") == F.lit(WRITTEN)) & F.col("event_type").isin(*group.types)
     written = with_display_fields(classified.where(mine))
     sources = {
         "payload": F.col("raw_record"),
         "payload_hash": payload_hash(F.col("raw_record")),
         "created_ts": F.timestamp_seconds(F.col("created_at")),
     }
-    columns = EVENTS.columns
-    if decl is not None:
-        sources.update({f.name: _typed_value(decl, f) for f in decl.fields})
-        columns = table(decl.table_name).columns
+    by_name: dict[str, list[Column]] = {}
+    for decl in filter(None, map(plan.type, group.types)):
+        for field in decl.fields:
+            by_name.setdefault(field.name, []).append(_typed_value(decl, field))
+    sources.update({name: F.coalesce(*values) for name, values in by_name.items()})
     return written.select(
-        *[sources.get(c.name, F.col(c.name)).cast(c.type).alias(c.name) for c in columns],
+        *[sources.get(c.name, F.col(c.name)).cast(c.type).alias(c.name) for c in EVENTS.columns],
+        *[sources[c.name].cast(c.type).alias(c.name) for c in group.typed],
         *LAKE_PARTITION_COLUMNS,
     )
+
+
+def write_groups(plan: TrackingPlan, event_types: list[str]) -> list[FileGroup]:
+    """The file groups of the day's written types; the unplanned ones join the first group
+    (their files need only the common columns, which every group has)."""
+    planned = [d for d in map(plan.type, event_types) if d is not None]
+    unplanned = tuple(t for t in event_types if plan.type(t) is None)
+    groups = lake_file_groups(planned) or [FileGroup((), ())]
+    first = groups[0]
+    groups[0] = FileGroup(first.types + unplanned, first.typed)
+    return [g for g in groups if g.types]
 
 
 def write_staging(
@@ -143,20 +155,15 @@ def write_staging(
 ) -> None:
     """Write run D's lake rows under the staging folder, a few files per partition.
 
-    Each planned type is written on its own, with its typed columns; the unplanned types
-    share the common columns and are written together. Repartitioning by the partition
-    columns puts each (event_date, event_type) in one task, so it gets one file (more only
-    above max_records_per_file).
+    One write per file group (one for today's plan). Repartitioning by the partition columns
+    puts each (event_date, event_type) in one task, so it gets one file (more only above
+    max_records_per_file).
     """
     fs.delete(params.locations.staging)
-    planned = [plan.type(t) for t in event_types if plan.type(t) is not None]
-    unplanned = [t for t in event_types if plan.type(t) is None]
-    writes = [lake_rows(classified, decl, []) for decl in planned]
-    if unplanned:
-        writes.append(lake_rows(classified, None, unplanned))
-    for rows in writes:
+    for group in write_groups(plan, event_types):
         (
-            rows.repartition(shuffle_partitions, *LAKE_PARTITION_COLUMNS)
+            lake_rows(classified, plan, group)
+            .repartition(shuffle_partitions, *LAKE_PARTITION_COLUMNS)
             .write.mode("append")
             .option("compression", params.parquet_codec)
             .option("maxRecordsPerFile", params.max_records_per_file)

@@ -1,4 +1,4 @@
-"""The files the job writes have exactly the declared tables' columns, types and partitions.
+"""The files the job writes hold the declared tables' columns, types and partitions.
 
 Terraform creates the Glue tables from the same declarations (storage_layout.json's "tables"),
 so this test is what keeps the catalog and the files from drifting apart.
@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from eventlake.core.manifest import Manifest
-from eventlake.core.plan import tracking_plan
-from eventlake.core.tables import EVENTS, MANIFESTS, QUARANTINE, table
+from eventlake.core.plan import parse_plan, tracking_plan
+from eventlake.core.tables import EVENTS, MANIFESTS, QUARANTINE, lake_file_groups, table
 from eventlake.dayjob.job import run_day_job
 from eventlake.tools import generator
 from tests.dayjob.helpers import at, event, firehose_object
@@ -56,7 +56,9 @@ def written_schema(root) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def test_lake_and_quarantine_files_are_the_declared_tables(spark, locations) -> None:
-    """Every planned type's files are its events_<type> table; an unplanned type's, events'."""
+    """Every type's files hold the common columns, then its write group's typed columns: its
+    own table's columns by name and type, and the other types' all null. The unplanned type's
+    files join the first group."""
     made = make_events(tracking_plan(), random.Random(7), at("2026-11-24T08:00:00").timestamp())
     lines = [json.dumps(e) for e in made.values()]
     lines += [event(1, "2026-11-24T08:00:00", "wishlist:item:added")]
@@ -65,19 +67,62 @@ def test_lake_and_quarantine_files_are_the_declared_tables(spark, locations) -> 
     run_day_job(spark, locations.config())
 
     lake = locations.lake / "events" / "event_date=2026-11-24"
-    expected = {name: table(f"events_{name}") for name in made}
-    expected["wishlist"] = table(EVENTS)
-    for name, root in [
-        *((f"events_{t}", lake / f"event_type={t}") for t in expected),
-        (QUARANTINE, locations.quarantine / "events"),
-    ]:
-        declared = expected.get(name.removeprefix("events_")) or table(name)
-        columns, _ = written_schema(root)
-        assert columns == [(c.name, c.type) for c in declared.columns], f"{name} columns drifted"
+    (group,) = lake_file_groups(tracking_plan().types)
+    in_files = [(c.name, c.type) for c in (*table(EVENTS).columns, *group.typed)]
+    for name in [*made, "wishlist"]:
+        own = table(f"events_{name}") if name in made else table(EVENTS)
+        columns, _ = written_schema(lake / f"event_type={name}")
+        assert columns == in_files, f"event_type={name}: the files' columns drifted"
+        assert {(c.name, c.type) for c in own.columns} <= set(in_files), name
+        others = set(own.column_names) ^ {n for n, _ in in_files}
+        for file in (lake / f"event_type={name}").rglob("*.parquet"):
+            rows = pq.read_table(file, columns=sorted(others))
+            assert all(rows.column(c).null_count == rows.num_rows for c in others), file
+    columns, _ = written_schema(locations.quarantine / "events")
+    assert columns == [(c.name, c.type) for c in table(QUARANTINE).columns], "quarantine drifted"
     for name, root in ((EVENTS, locations.lake), (QUARANTINE, locations.quarantine)):
         for file in (root / "events").rglob("*.parquet"):
             levels = [part.split("=")[0] for part in file.relative_to(root / "events").parts[:-1]]
             assert levels == list(table(name).partition_names), f"{name} levels drifted: {file}"
+
+
+def test_types_that_type_a_field_two_ways_are_written_apart(spark, locations) -> None:
+    """`amount` is a number for payment and a string for refund: two writes, each type's
+    files with its own `amount`, and each value where it belongs."""
+    plan = parse_plan(
+        {"version": 1},
+        {
+            "payment.json": {
+                "type": "payment",
+                "names": ["payment:made"],
+                "fields": {"amount": {"type": "number", "required": True}},
+            },
+            "refund.json": {
+                "type": "refund",
+                "names": ["refund:issued"],
+                "fields": {"amount": {"type": "string"}, "note": {"type": "string"}},
+            },
+        },
+    )
+    lines = [
+        event(1, "2026-11-24T08:00:00", "payment:made", amount=12.5),
+        event(2, "2026-11-24T08:00:01", "refund:issued", amount="12.50 EUR", note="late"),
+    ]
+    firehose_object(locations.raw, "2026-11-24T08:00:10", lines)
+    run_day_job(spark, locations.config(), plan=plan)
+
+    lake = locations.lake / "events" / "event_date=2026-11-24"
+    payment, _ = written_schema(lake / "event_type=payment")
+    refund, _ = written_schema(lake / "event_type=refund")
+    assert payment[-1] == ("amount", "double")
+    assert ("note", "string") not in payment
+    assert refund[-2:] == [("amount", "string"), ("note", "string")]
+    read = {
+        t: pq.read_table(next((lake / f"event_type={t}").rglob("*.parquet"))).to_pylist()
+        for t in ("payment", "refund")
+    }
+    assert [r["amount"] for r in read["payment"]] == [12.5]
+    assert [(r["amount"], r["note"]) for r in read["refund"]] == [("12.50 EUR", "late")]
 
 
 def make_events(plan, rng: random.Random, created_at: float) -> dict[str, dict]:

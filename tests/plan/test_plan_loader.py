@@ -21,6 +21,7 @@ from eventlake.core.plan import (
     tracking_plan,
 )
 from eventlake.core.plan_evolution import plan_from_dict
+from eventlake.core.tables import EVENTS, lake_file_groups, table, type_tables
 
 HEADER = {"version": 1}
 
@@ -119,3 +120,41 @@ def test_items_on_a_scalar_is_refused() -> None:
     doc = type_doc(fields={"amount": {"type": "number", "items": {"type": "number"}}})
     with pytest.raises(PlanError, match="'items' but is not an array"):
         parse_plan(HEADER, {"payment.json": doc})
+
+
+def test_types_share_one_file_group_unless_a_field_name_is_typed_two_ways() -> None:
+    plan = parse_plan(
+        HEADER,
+        {
+            "payment.json": type_doc(),
+            "refund.json": type_doc(
+                type="refund",
+                names=["refund:issued"],
+                fields={"amount": {"type": "string"}, "reason": {"type": "string"}},
+            ),
+            "order.json": type_doc(
+                type="order",
+                names=["order:placed"],
+                fields={"amount": {"type": "number"}, "items": {"type": "integer"}},
+            ),
+        },
+    )
+    groups = lake_file_groups(plan.types)
+    assert [g.types for g in groups] == [("order", "payment"), ("refund",)]
+    assert [(c.name, c.type) for c in groups[0].typed] == [
+        ("amount", "double"),
+        ("items", "bigint"),
+    ]
+    assert [(c.name, c.type) for c in groups[1].typed] == [
+        ("amount", "string"),
+        ("reason", "string"),
+    ]
+
+
+def test_the_shipped_plan_is_written_in_one_pass() -> None:
+    (group,) = lake_file_groups(tracking_plan().types)
+    assert group.types == tracking_plan().type_names
+    declared = {
+        (c.name, c.type) for t in type_tables() for c in t.columns[len(table(EVENTS).columns) :]
+    }
+    assert {(c.name, c.type) for c in group.typed} == declared
