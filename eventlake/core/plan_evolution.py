@@ -4,7 +4,7 @@ A released plan is kept as a snapshot, `tracking_plan/released/v<N>.json` (exact
 `TrackingPlan.to_dict()`). `compare(released, current)` lists the changes that are allowed
 (new optional fields and types, new event names, integer -> number, policies) and refuses
 the rest: a removed or retyped column, a required field older partitions lack, a removed
-event name. `eventlake schemas check` and `release` are the command-line side.
+event name, a new field whose name the type's older files already carry with another type. `eventlake schemas check` and `release` are the command-line side.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from eventlake.core.plan import PLAN_FOLDER, FieldDecl, TrackingPlan, parse_plan
+from eventlake.core.plan import PLAN_FOLDER, EventTypeDecl, FieldDecl, TrackingPlan, parse_plan
+from eventlake.core.tables import lake_file_groups
 
 RELEASED_FOLDER = "released"
 SNAPSHOT_NAME = re.compile(r"v([0-9]+)\.json")
@@ -71,6 +72,11 @@ def compare(released: TrackingPlan, current: TrackingPlan) -> Comparison:
     """The changes from `released` to `current`, split into allowed and refused."""
     allowed: list[str] = []
     refused: list[str] = []
+    carried = {
+        t: {c.name: c.type for c in group.typed}
+        for group in lake_file_groups(released.types)
+        for t in group.types
+    }
     if released.unknown_name_policy != current.unknown_name_policy:
         allowed.append(
             f"plan: unknown event names policy "
@@ -95,6 +101,7 @@ def compare(released: TrackingPlan, current: TrackingPlan) -> Comparison:
             if name not in old.event_names:
                 allowed.append(f"{table}: new event name {name!r}")
         _compare_fields(table, "", old.fields, new.fields, "", allowed, refused)
+        refused.extend(_clashes_with_carried_columns(old, new, carried[old.name]))
     for new in current.types:
         if released.type(new.name) is None:
             allowed.append(f"{new.table_name}: new event type {new.name!r} (a new table)")
@@ -105,6 +112,28 @@ def compare(released: TrackingPlan, current: TrackingPlan) -> Comparison:
             f"{current.version}: bump it to {released.version + 1}"
         )
     return Comparison(released.version, current.version, same, tuple(allowed), tuple(refused))
+
+
+def _clashes_with_carried_columns(
+    old: EventTypeDecl, new: EventTypeDecl, carried: dict[str, str]
+) -> list[str]:
+    """A new field whose name the type's older files already carry with another type.
+
+    The types of one file group are written in one pass, so a type's files also hold the
+    group's other fields (NULL there): events_<type> would read such a column with the wrong
+    type in the older partitions."""
+    clashes = []
+    for field in new.fields:
+        was = carried.get(field.name)
+        widens = (was, field.glue_type) == ("bigint", "double")
+        if field.name in old.field_names or was in (None, field.glue_type) or widens:
+            continue
+        clashes.append(
+            f"{new.table_name}: new field {field.name!r} ({field.glue_type}): older {new.name} "
+            f"files already carry a column {field.name} {was} (another type's field, written in "
+            f"the same pass): {BREAKS}; declare it as {was} or name it differently"
+        )
+    return clashes
 
 
 def _compare_fields(

@@ -204,3 +204,26 @@ def test_a_change_without_a_version_bump_fails() -> None:
     line = only(result.refused)
     assert "differs from released v1 but plan.json's version is 1" in line
     assert "bump it to 2" in line
+
+
+def search(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["types"]["search"]["fields"]
+
+
+def test_a_new_field_may_not_retype_a_column_its_files_already_carry() -> None:
+    """payment and search share one write, so search's files hold payment's `amount`."""
+    result = evolve(lambda doc: search(doc).update(amount={"type": "string"}))
+    line = only(result.refused)
+    assert line.startswith("events_search: new field 'amount' (string)")
+    assert "already carry a column amount double" in line
+
+
+def test_a_new_field_may_take_a_carried_column_with_its_own_type() -> None:
+    result = evolve(lambda doc: search(doc).update(amount={"type": "number"}))
+    assert result.ok, result.refused
+
+
+def test_a_new_field_may_widen_a_carried_integer_column_to_number() -> None:
+    """payment's files hold search's `results` (bigint); payment may declare it a number."""
+    result = evolve(lambda doc: payment(doc).update(results={"type": "number"}))
+    assert result.ok, result.refused
