@@ -128,31 +128,32 @@ module "monitoring" {
 module "orchestration" {
   source = "./modules/orchestration"
 
-  name_prefix            = local.name_prefix
-  account_id             = local.account_id
-  partition              = data.aws_partition.current.partition
-  region                 = data.aws_region.current.name
-  kms_key_arn            = module.kms.key_arn
-  bucket_arns            = module.storage.bucket_arns
-  raw_events_root        = local.storage_layout.raw.events_root
-  create_environment     = var.create_mwaa
-  environment_class      = var.mwaa_environment_class
-  min_workers            = var.mwaa_min_workers
-  max_workers            = var.mwaa_max_workers
-  webserver_access_mode  = var.mwaa_webserver_access_mode
-  log_level              = var.mwaa_log_level
-  log_retention_days     = var.log_retention_days
-  create_vpc             = var.create_vpc
-  vpc_cidr               = var.vpc_cidr
-  availability_zones     = var.availability_zones
-  existing_vpc_id        = var.existing_vpc_id
-  existing_subnet_ids    = var.existing_private_subnet_ids
-  glue_job_arn           = module.processing.job_arn
-  glue_catalog_arns      = module.processing.catalog_arns
-  glue_type_table_arns   = module.processing.type_table_arns
-  glue_job_log_group_arn = module.processing.job_log_group_arn
-  athena_workgroup_arn   = module.processing.workgroup_arn
-  alerts_topic_arn       = module.monitoring.topic_arn
+  name_prefix              = local.name_prefix
+  account_id               = local.account_id
+  partition                = data.aws_partition.current.partition
+  region                   = data.aws_region.current.name
+  kms_key_arn              = module.kms.key_arn
+  bucket_arns              = module.storage.bucket_arns
+  raw_events_root          = local.storage_layout.raw.events_root
+  create_environment       = var.create_mwaa
+  environment_class        = var.mwaa_environment_class
+  min_workers              = var.mwaa_min_workers
+  max_workers              = var.mwaa_max_workers
+  webserver_access_mode    = var.mwaa_webserver_access_mode
+  log_level                = var.mwaa_log_level
+  log_retention_days       = var.log_retention_days
+  create_vpc               = var.create_vpc
+  vpc_cidr                 = var.vpc_cidr
+  availability_zones       = var.availability_zones
+  existing_vpc_id          = var.existing_vpc_id
+  existing_subnet_ids      = var.existing_private_subnet_ids
+  glue_job_arn             = module.processing.job_arn
+  glue_catalog_arns        = module.processing.catalog_arns
+  glue_type_table_arns     = module.processing.type_table_arns
+  glue_declared_table_arns = module.processing.declared_table_arns
+  glue_job_log_group_arn   = module.processing.job_log_group_arn
+  athena_workgroup_arn     = module.processing.workgroup_arn
+  alerts_topic_arn         = module.monitoring.topic_arn
 
   # The DAG reads these from the [eventlake] Airflow config section (AIRFLOW__EVENTLAKE__*).
   eventlake_settings = {

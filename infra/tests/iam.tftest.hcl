@@ -34,10 +34,10 @@ run "no_policy_grants_wildcard_actions" {
   assert {
     condition = alltrue(flatten([
       for role, policy in output.iam_policies : [
-        for statement in jsondecode(policy).Statement : statement.Effect == "Allow" && can(statement.Action) && !can(statement.NotAction) && !can(statement.NotResource)
+        for statement in jsondecode(policy).Statement : contains(["Allow", "Deny"], statement.Effect) && can(statement.Action) && !can(statement.NotAction) && !can(statement.NotResource)
       ]
     ]))
-    error_message = "policies must list what they allow (no NotAction / NotResource)"
+    error_message = "policies must list what they allow or deny (no NotAction / NotResource)"
   }
 
   assert {
@@ -88,9 +88,19 @@ run "mwaa_may_only_run_this_job_and_change_partitions_and_type_tables_of_this_da
     condition = alltrue([
       for statement in jsondecode(output.iam_policies.mwaa_execution).Statement :
       flatten([statement.Resource]) == module.processing.type_table_arns
-      if anytrue([for a in flatten([statement.Action]) : contains(["glue:CreateTable", "glue:UpdateTable"], a)])
+      if statement.Effect == "Allow" && anytrue([for a in flatten([statement.Action]) : contains(["glue:CreateTable", "glue:UpdateTable"], a)])
     ])
     error_message = "MWAA may create and update only the per-type tables (events_<type>)"
+  }
+
+  assert {
+    # events_* matches events_audit too: a Deny keeps every declared table Terraform's.
+    condition = anytrue([
+      for statement in jsondecode(output.iam_policies.mwaa_execution).Statement :
+      statement.Effect == "Deny" && contains(statement.Action, "glue:UpdateTable") && contains(statement.Action, "glue:CreateTable") &&
+      flatten([statement.Resource]) == module.processing.declared_table_arns
+    ]) && anytrue([for arn in module.processing.declared_table_arns : endswith(arn, ":table/${module.processing.database_name}/events_audit")])
+    error_message = "MWAA must be denied creating or changing the declared tables (events_audit matches events_*)"
   }
 
   assert {

@@ -98,29 +98,30 @@ run "existing_vpc_creates_no_network" {
   }
 
   variables {
-    name_prefix            = "eventlake-test"
-    account_id             = "123456789012"
-    partition              = "aws"
-    region                 = "eu-west-1"
-    kms_key_arn            = "arn:aws:kms:eu-west-1:123456789012:key/test"
-    raw_events_root        = "events"
-    environment_class      = "mw1.small"
-    min_workers            = 1
-    max_workers            = 2
-    webserver_access_mode  = "PUBLIC_ONLY"
-    log_level              = "INFO"
-    log_retention_days     = 30
-    create_vpc             = false
-    vpc_cidr               = "10.42.0.0/16"
-    existing_vpc_id        = "vpc-0aaaaaaaaaaaaaaaa"
-    existing_subnet_ids    = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
-    glue_job_arn           = "arn:aws:glue:eu-west-1:123456789012:job/j"
-    glue_catalog_arns      = ["arn:aws:glue:eu-west-1:123456789012:catalog"]
-    glue_type_table_arns   = ["arn:aws:glue:eu-west-1:123456789012:table/eventlake/events_*"]
-    glue_job_log_group_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/j"
-    athena_workgroup_arn   = "arn:aws:athena:eu-west-1:123456789012:workgroup/w"
-    alerts_topic_arn       = "arn:aws:sns:eu-west-1:123456789012:t"
-    eventlake_settings     = { target = "aws" }
+    name_prefix              = "eventlake-test"
+    account_id               = "123456789012"
+    partition                = "aws"
+    region                   = "eu-west-1"
+    kms_key_arn              = "arn:aws:kms:eu-west-1:123456789012:key/test"
+    raw_events_root          = "events"
+    environment_class        = "mw1.small"
+    min_workers              = 1
+    max_workers              = 2
+    webserver_access_mode    = "PUBLIC_ONLY"
+    log_level                = "INFO"
+    log_retention_days       = 30
+    create_vpc               = false
+    vpc_cidr                 = "10.42.0.0/16"
+    existing_vpc_id          = "vpc-0aaaaaaaaaaaaaaaa"
+    existing_subnet_ids      = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
+    glue_job_arn             = "arn:aws:glue:eu-west-1:123456789012:job/j"
+    glue_catalog_arns        = ["arn:aws:glue:eu-west-1:123456789012:catalog"]
+    glue_type_table_arns     = ["arn:aws:glue:eu-west-1:123456789012:table/eventlake/events_*"]
+    glue_declared_table_arns = ["arn:aws:glue:eu-west-1:123456789012:table/eventlake/events_audit"]
+    glue_job_log_group_arn   = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/j"
+    athena_workgroup_arn     = "arn:aws:athena:eu-west-1:123456789012:workgroup/w"
+    alerts_topic_arn         = "arn:aws:sns:eu-west-1:123456789012:t"
+    eventlake_settings       = { target = "aws" }
     bucket_arns = {
       raw        = "arn:aws:s3:::r"
       lake       = "arn:aws:s3:::l"
@@ -165,27 +166,28 @@ run "created_vpc_keeps_mwaa_in_two_private_subnets" {
   }
 
   variables {
-    name_prefix            = "eventlake-test"
-    account_id             = "123456789012"
-    partition              = "aws"
-    region                 = "eu-west-1"
-    kms_key_arn            = "arn:aws:kms:eu-west-1:123456789012:key/test"
-    raw_events_root        = "events"
-    environment_class      = "mw1.small"
-    min_workers            = 1
-    max_workers            = 2
-    webserver_access_mode  = "PUBLIC_ONLY"
-    log_level              = "INFO"
-    log_retention_days     = 30
-    create_vpc             = true
-    vpc_cidr               = "10.42.0.0/16"
-    glue_job_arn           = "arn:aws:glue:eu-west-1:123456789012:job/j"
-    glue_catalog_arns      = ["arn:aws:glue:eu-west-1:123456789012:catalog"]
-    glue_type_table_arns   = ["arn:aws:glue:eu-west-1:123456789012:table/eventlake/events_*"]
-    glue_job_log_group_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/j"
-    athena_workgroup_arn   = "arn:aws:athena:eu-west-1:123456789012:workgroup/w"
-    alerts_topic_arn       = "arn:aws:sns:eu-west-1:123456789012:t"
-    eventlake_settings     = { target = "aws" }
+    name_prefix              = "eventlake-test"
+    account_id               = "123456789012"
+    partition                = "aws"
+    region                   = "eu-west-1"
+    kms_key_arn              = "arn:aws:kms:eu-west-1:123456789012:key/test"
+    raw_events_root          = "events"
+    environment_class        = "mw1.small"
+    min_workers              = 1
+    max_workers              = 2
+    webserver_access_mode    = "PUBLIC_ONLY"
+    log_level                = "INFO"
+    log_retention_days       = 30
+    create_vpc               = true
+    vpc_cidr                 = "10.42.0.0/16"
+    glue_job_arn             = "arn:aws:glue:eu-west-1:123456789012:job/j"
+    glue_catalog_arns        = ["arn:aws:glue:eu-west-1:123456789012:catalog"]
+    glue_type_table_arns     = ["arn:aws:glue:eu-west-1:123456789012:table/eventlake/events_*"]
+    glue_declared_table_arns = ["arn:aws:glue:eu-west-1:123456789012:table/eventlake/events_audit"]
+    glue_job_log_group_arn   = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/j"
+    athena_workgroup_arn     = "arn:aws:athena:eu-west-1:123456789012:workgroup/w"
+    alerts_topic_arn         = "arn:aws:sns:eu-west-1:123456789012:t"
+    eventlake_settings       = { target = "aws" }
     bucket_arns = {
       raw        = "arn:aws:s3:::r"
       lake       = "arn:aws:s3:::l"

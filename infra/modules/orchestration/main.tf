@@ -96,11 +96,19 @@ locals {
         Resource = var.glue_catalog_arns
       },
       {
-        # publish creates and updates the tracking plan's per-type tables (events_<type>).
+        # publish creates and updates the tracking plan's per-type tables (events_<type>),
+        # each with a partition index like the declared tables'.
         Sid      = "FollowTheTrackingPlan"
         Effect   = "Allow"
-        Action   = ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable"]
+        Action   = ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:CreatePartitionIndex"]
         Resource = var.glue_type_table_arns
+      },
+      {
+        # events_* also matches events_audit: the tables Terraform declares stay its own.
+        Sid      = "KeepDeclaredTablesTerraforms"
+        Effect   = "Deny"
+        Action   = ["glue:CreateTable", "glue:UpdateTable", "glue:CreatePartitionIndex"]
+        Resource = var.glue_declared_table_arns
       },
       {
         Sid      = "QueryThroughTheWorkgroup"

@@ -111,6 +111,11 @@ variable "glue_type_table_arns" {
   type        = list(string)
 }
 
+variable "glue_declared_table_arns" {
+  description = "ARNs of the tables Terraform declares (storage_layout.json): the role may not create, change or delete them, though events_* matches events_audit."
+  type        = list(string)
+}
+
 variable "create_environment" {
   description = "Create the MWAA environment. false leaves it out (an emulated account: moto has no MWAA) and keeps the rest: role, network, settings."
   type        = bool

@@ -378,6 +378,11 @@ output "type_table_arns" {
   value       = [local.catalog_arn, local.database_arn, local.type_tables_arn]
 }
 
+output "declared_table_arns" {
+  description = "The ARNs of the tables declared here (storage_layout.json's tables), which the orchestration role may not change."
+  value       = [for name in keys(local.declared_tables) : "arn:${var.partition}:glue:${var.region}:${var.account_id}:table/${var.database_name}/${name}"]
+}
+
 output "workgroup_name" {
   description = "Athena workgroup."
   value       = aws_athena_workgroup.this.name
