@@ -23,7 +23,7 @@ from eventlake.core.tables import (
     table,
 )
 from tests.orchestration.test_local_catalog import catalog_of, described_type
-from tests.quality.conftest import DAY, TinyLake, lake_row, spread_over_day
+from tests.quality.conftest import DAY, TinyLake, arrow_type, lake_row, spread_over_day
 
 EARLIER = date(2026, 11, 23)
 AMOUNTS = [12.5, 7.25, 100.0]
@@ -70,22 +70,6 @@ def test_a_type_without_a_duckdb_twin_is_refused() -> None:
 
 
 # --- the per-type views ---
-
-
-def arrow_type(glue: GlueType) -> pa.DataType:
-    """The Arrow type the day job's Parquet files have for a Glue type."""
-    if glue.kind == "array":
-        return pa.list_(arrow_type(glue.args[0]))
-    if glue.kind == "struct":
-        return pa.struct([(n, arrow_type(a)) for n, a in zip(glue.names, glue.args, strict=True)])
-    scalars = {
-        "string": pa.string(),
-        "double": pa.float64(),
-        "bigint": pa.int64(),
-        "boolean": pa.bool_(),
-        "timestamp": pa.timestamp("us", tz="UTC"),
-    }
-    return scalars[glue.kind]
 
 
 def write_partition(

@@ -24,7 +24,7 @@ from eventlake.core.manifest import (
     Reconciliation,
     UnreadableObject,
 )
-from eventlake.core.tables import EVENTS, table
+from eventlake.core.tables import EVENTS, GlueType, parse_glue_type, table
 from eventlake.orchestration.duckdb_catalog import DuckDBCatalog
 
 DAY = date(2026, 11, 24)
@@ -159,15 +159,25 @@ class TinyLake:
         return rows
 
 
-ARROW_TYPES = {
-    "string": pa.string(),
-    "double": pa.float64(),
-    "bigint": pa.int64(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-    "array<string>": pa.list_(pa.string()),
-}
+def arrow_type(glue: GlueType | str) -> pa.DataType:
+    """The Arrow type the day job's Parquet files have for a Glue type."""
+    glue = parse_glue_type(glue) if isinstance(glue, str) else glue
+    if glue.kind == "array":
+        return pa.list_(arrow_type(glue.args[0]))
+    if glue.kind == "struct":
+        return pa.struct([(n, arrow_type(a)) for n, a in zip(glue.names, glue.args, strict=True)])
+    scalars = {
+        "string": pa.string(),
+        "double": pa.float64(),
+        "bigint": pa.int64(),
+        "boolean": pa.bool_(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+    }
+    return scalars[glue.kind]
+
+
 # The events table's declared columns, as the day job writes them.
-SCHEMA = pa.schema([(c.name, ARROW_TYPES[c.type]) for c in table(EVENTS).columns])
+SCHEMA = pa.schema([(c.name, arrow_type(c.type)) for c in table(EVENTS).columns])
 
 
 @pytest.fixture
