@@ -34,6 +34,8 @@ SPARK_DRIVER_MEMORY = "8g"
 SIZES = (2_000_000, 8_000_000)
 SMOKE_SIZE = 20_000
 TARGET_EVENTS_PER_S = 150_000
+# Issue 14's targets for the 8M day replace issue 8's there (ratio, events/s, peak RSS MB).
+TARGETS_8M = (2.0, 80_000, 8_000)
 TARGET_RATIO = 4.0
 COMPARED_COUNTS = (
     "raw_records_in",
@@ -567,6 +569,7 @@ def _figures(events: int, results: dict[str, Any]) -> list[dict[str, Any]]:
     spark, duck = results["sizes"][str(events)]["spark"], results["sizes"][str(events)]["duckdb"]
     size = f"{events / 1e6:g}M events" if events >= 1_000_000 else f"{events:,} events"
     baseline = f"DuckDB, same work ({CORES} threads)"
+    ratio_max, rate_min, rss_max = _targets(events)
     return [
         figure(
             f"Spark job, {size}: seconds",
@@ -574,7 +577,7 @@ def _figures(events: int, results: dict[str, Any]) -> list[dict[str, Any]]:
             "s",
             baseline,
             duck["job_s"],
-            at_most=TARGET_RATIO,
+            at_most=ratio_max,
         ),
         figure(
             f"Spark job, {size}: events/s",
@@ -582,7 +585,7 @@ def _figures(events: int, results: dict[str, Any]) -> list[dict[str, Any]]:
             "events/s",
             baseline,
             duck["events_per_s"],
-            value_at_least=TARGET_EVENTS_PER_S,
+            value_at_least=rate_min,
         ),
         figure(
             f"Spark job, {size}: peak RSS",
@@ -590,8 +593,14 @@ def _figures(events: int, results: dict[str, Any]) -> list[dict[str, Any]]:
             "MB",
             baseline,
             duck["peak_rss_mb"],
+            value_at_most=rss_max,
         ),
     ]
+
+
+def _targets(events: int) -> tuple[float, float, float | None]:
+    """(Spark/DuckDB at most, events/s at least, peak RSS MB at most) for a day size."""
+    return TARGETS_8M if events == 8_000_000 else (TARGET_RATIO, TARGET_EVENTS_PER_S, None)
 
 
 def _notes(results: dict[str, Any]) -> str:
@@ -631,14 +640,11 @@ def _report_line(events: int, spark: dict, duck: dict, ratio: float) -> str:
             f"  files {r['lake_files']:>4}  lake {r['lake_mb']:>7,.1f} MB  stages {r['stages_s']}"
         )
 
-    verdict = (
-        "meets"
-        if spark["events_per_s"] >= TARGET_EVENTS_PER_S and ratio <= TARGET_RATIO
-        else "misses"
-    )
+    ratio_max, rate_min, _ = _targets(events)
+    verdict = "meets" if spark["events_per_s"] >= rate_min and ratio <= ratio_max else "misses"
     return (
         f"{events:,} events ({CORES} cores):\n{line('spark', spark)}\n{line('duckdb', duck)}\n"
-        f"  spark/duckdb = {ratio:.2f}x  ({verdict} the target: >= {TARGET_EVENTS_PER_S:,} ev/s and <= {TARGET_RATIO}x)"
+        f"  spark/duckdb = {ratio:.2f}x  ({verdict} the target: >= {rate_min:,} ev/s and <= {ratio_max}x)"
     )
 
 

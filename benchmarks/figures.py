@@ -19,9 +19,10 @@ def figure(
     at_least: float | None = None,
     at_most: float | None = None,
     value_at_least: float | None = None,
+    value_at_most: float | None = None,
 ) -> dict[str, Any]:
     """ratio = value / baseline_value. The issue's target is `at_least`/`at_most` for the
-    ratio, or `value_at_least` for the value itself."""
+    ratio, or `value_at_least`/`value_at_most` for the value itself."""
     ratio = value / baseline_value
     target, met = None, None
     if at_least is not None:
@@ -30,6 +31,8 @@ def figure(
         target, met = f"<= {at_most:g}", ratio <= at_most
     elif value_at_least is not None:
         target, met = f"value >= {value_at_least:,.0f}", value >= value_at_least
+    elif value_at_most is not None:
+        target, met = f"value <= {value_at_most:,.0f}", value <= value_at_most
     return {
         "name": name,
         "value": value,
