@@ -4,7 +4,8 @@ A released plan is kept as a snapshot, `tracking_plan/released/v<N>.json` (exact
 `TrackingPlan.to_dict()`). `compare(released, current)` lists the changes that are allowed
 (new optional fields and types, new event names, integer -> number, policies) and refuses
 the rest: a removed or retyped column, a required field older partitions lack, a removed
-event name, a new field whose name the type's older files already carry with another type. `eventlake schemas check` and `release` are the command-line side.
+event name, a new field whose name the type's older files already carry with another type.
+`eventlake schemas check` and `release` are the command-line side.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from eventlake.core.tables import lake_file_groups
 RELEASED_FOLDER = "released"
 SNAPSHOT_NAME = re.compile(r"v([0-9]+)\.json")
 BREAKS = "readers of older partitions break"
+# The one column type change older partitions survive (top-level columns only).
+WIDENING = ("bigint", "double")  # integer -> number
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,9 @@ def _clashes_with_carried_columns(
     clashes = []
     for field in new.fields:
         was = carried.get(field.name)
-        widens = (was, field.glue_type) == ("bigint", "double")
-        if field.name in old.field_names or was in (None, field.glue_type) or widens:
+        if field.name in old.field_names or was in (None, field.glue_type):
+            continue
+        if (was, field.glue_type) == WIDENING:
             continue
         clashes.append(
             f"{new.table_name}: new field {field.name!r} ({field.glue_type}): older {new.name} "
@@ -194,7 +198,7 @@ def _compare_field(
         )
     elif old.required and not new.required:
         allowed.append(f"{table}: field {path!r} becomes optional (newer rows may be NULL)")
-    if top and (old.type, new.type) == ("integer", "number"):
+    if top and (old.glue_type, new.glue_type) == WIDENING:
         allowed.append(f"{table}: field {path!r} widens integer -> number ({column})")
     elif old.type != new.type or old.has_shape != new.has_shape:
         refused.append(

@@ -15,6 +15,7 @@ files). Readers select by name, so each table sees only its own columns.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -195,7 +196,7 @@ class FileGroup:
     typed: tuple[Column, ...]  # the union of their declared fields, in plan order
 
 
-def lake_file_groups(decls: tuple[EventTypeDecl, ...] | list[EventTypeDecl]) -> list[FileGroup]:
+def lake_file_groups(decls: Iterable[EventTypeDecl]) -> list[FileGroup]:
     """The planned types in as few groups as their fields allow, in plan order.
 
     A type joins the first group in which every field name it shares has the same type; a

@@ -101,11 +101,12 @@ def _typed_value(decl: EventTypeDecl, field: FieldDecl) -> Column:
     """The field's typed value; null where it did not fit (the payload keeps the original).
 
     Only a string or a shapeless container can hold a value of another JSON type (as its
-    text); every other type already parsed to null."""
+    text); every other type already parsed to null. The violations are searched only where
+    there is a value: in the group's one write, another type's rows hold none."""
     value = F.col(typed_column(decl.name))[field.name]
     if field.type == "string" or not field.has_shape:
         misfit = F.array_contains(F.col(VIOLATIONS), f"{field.name}:{WRONG_TYPE}")
-        value = F.when(~misfit, value)
+        value = F.when(value.isNotNull() & ~misfit, value)
     return value
 
 
