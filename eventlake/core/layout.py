@@ -180,6 +180,8 @@ def hour_prefixes(
 # --- lake, quarantine, reports ---
 
 STAGING_ROOT = "_staging"  # hidden from readers: a leading underscore
+# The lake's uuid index: (uuid, payload hash) of every lake row, for the dedupe's lookback.
+UUID_INDEX_ROOT = "_uuid_index"
 
 
 def lake_events_uri(lake: str) -> str:
@@ -231,6 +233,8 @@ class RunLocations:
     lake_events: str  # {lake}/events: the table
     staging_root: str  # {lake}/_staging
     staging: str  # {lake}/_staging/run_date=D: run D's lake files before the publish
+    uuid_index: str  # {lake}/_uuid_index: event_date=X/run_date=R/ per lake partition set
+    staged_uuid_index: str  # {lake}/_staging/_uuid_index/run_date=D
     quarantine_events: str  # {quarantine}/events/run_date=D
     quarantine_objects: str  # {quarantine}/objects/run_date=D: unreadable raw objects
     manifest: str
@@ -249,6 +253,8 @@ class RunLocations:
             lake_events=lake_events_uri(lake_uri),
             staging_root=staging_root,
             staging=join_uri(staging_root, run_dir),
+            uuid_index=join_uri(lake_uri, UUID_INDEX_ROOT),
+            staged_uuid_index=join_uri(staging_root, UUID_INDEX_ROOT, run_dir),
             quarantine_events=join_uri(quarantine_events_uri(quarantine_uri), run_dir),
             quarantine_objects=join_uri(quarantine_uri, objects_root, run_dir),
             manifest=manifest_uri(reports_uri, run_date),
@@ -263,6 +269,11 @@ class RunLocations:
     def lake_run_dir(self, partition: str) -> str:
         """`event_date=X/event_type=Y` -> its run_date=D directory in the lake."""
         return join_uri(self.lake_events, partition, self.run_dir)
+
+    @property
+    def uuid_index_run_dirs(self) -> str:
+        """A glob of run D's published index directories: event_date=*/run_date=D."""
+        return join_uri(self.uuid_index, "event_date=*", self.run_dir)
 
     def unreadable_copy(self, raw_key: str) -> str:
         """Where run D copies a raw object it cannot read, under the object's own raw key."""

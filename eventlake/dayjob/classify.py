@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 from eventlake.core.contract import DERIVED_FIELDS
 from eventlake.dayjob.contract_columns import JSON_OPTIONS
 from eventlake.dayjob.sources import OWNED, PEEKED
+from eventlake.dayjob.uuid_index import uuid_key
 
 WRITTEN = "written"
 INVALID = "invalid"
@@ -82,9 +83,10 @@ def same_payload(raw: Column, first_raw: Column) -> Column:
 class LakeLookback(Protocol):
     """The lake rows written by earlier runs within the lookback (see lake.LookbackLake)."""
 
-    def uuids(self) -> DataFrame:
-        """(event_uuid, payload_hash, part): two narrow columns read, plus a name of the
-        partition the row is in. payload_hash is null in files written before it existed."""
+    def hits(self, day_keys: DataFrame) -> DataFrame:
+        """(event_uuid, payload_hash, part) of the lake rows whose uuid_key (see uuid_index)
+        is among day_keys' uuid_key, with the name of the partition each is in. payload_hash
+        is null in files written before it existed."""
         ...
 
     def payloads(self, parts: list[str]) -> DataFrame:
@@ -103,24 +105,18 @@ def lake_copies(candidates: DataFrame, lake: LakeLookback) -> Iterator[DataFrame
     day's candidates, valid inside the `with` block.
 
     The lookback is never shuffled: the 64-bit hashes of the day's uuids are broadcast and
-    the lake's uuids probe them as they are scanned (on a day above BROADCAST_MAX_DAY_KEYS
-    the hashes, not the uuids, are shuffled instead). A hash collision matches no record
-    later: uuids are compared exactly when the outcomes are joined.
+    the lake's uuid index probes them as it is scanned (on a day above BROADCAST_MAX_DAY_KEYS
+    the hashes are shuffled instead). A hash collision matches no record later: uuids are
+    compared exactly when the outcomes are joined.
 
     A day copy whose text hashes to the lake row's payload_hash is that row's event: nothing
     more is read. Only for the others (another text, or a lake file without the hash) are
     payloads read, from the partitions that hold them, for those uuids alone.
     """
-    day_keys = candidates.select(F.xxhash64("event_uuid").alias("uuid_key"))
+    day_keys = candidates.select(uuid_key(F.col("event_uuid")).alias("uuid_key"))
     if candidates.count() <= BROADCAST_MAX_DAY_KEYS:
         day_keys = F.broadcast(day_keys)
-    hits = (
-        lake.uuids()
-        .withColumn("uuid_key", F.xxhash64("event_uuid"))
-        .join(day_keys, "uuid_key", "left_semi")
-        .select("event_uuid", "payload_hash", "part")
-        .persist(StorageLevel.MEMORY_AND_DISK)
-    )
+    hits = lake.hits(day_keys).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         copies = candidates.select("event_uuid", "raw_record").join(F.broadcast(hits), "event_uuid")
         differing = copies.where(

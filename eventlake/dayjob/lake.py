@@ -10,7 +10,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from eventlake.core.job_params import DayJobParams
-from eventlake.core.layout import RunLocations, join_uri, run_date_of
+from eventlake.core.layout import UUID_INDEX_ROOT, RunLocations, join_uri, run_date_of
 from eventlake.core.plan import WRONG_TYPE, EventTypeDecl, FieldDecl, TrackingPlan
 from eventlake.core.tables import EVENTS as EVENTS_TABLE
 from eventlake.core.tables import FileGroup, lake_file_groups, table
@@ -18,6 +18,7 @@ from eventlake.dayjob.classify import WRITTEN, payload_hash
 from eventlake.dayjob.contract_columns import with_display_fields
 from eventlake.dayjob.hadoop_fs import HadoopFS
 from eventlake.dayjob.plan_columns import VIOLATIONS, typed_column
+from eventlake.dayjob.uuid_index import INDEX_COLUMNS, index_rows, uuid_text, write_staged_index
 
 EVENTS = table(EVENTS_TABLE)
 # Directory levels the Spark writer makes; the last key, run_date, is added by the publish step.
@@ -42,15 +43,10 @@ def lookback_dates(params: DayJobParams) -> list[date]:
     return [first + timedelta(days=i) for i in range(params.lookback_days + 2)]  # ... D, D+1
 
 
-def lookback_dirs(fs: HadoopFS, params: DayJobParams) -> list[str]:
-    """The lake directories written by earlier runs (run_date < D) for the lookback dates.
-
-    Never run D's own earlier output (a rerun must not see itself) and never a later run's.
-    """
+def _earlier_runs(fs: HadoopFS, params: DayJobParams, root: str, levels: str) -> list[str]:
+    """`root`'s directories of the lookback dates written by earlier runs (run_date < D)."""
     dates = ",".join(d.isoformat() for d in lookback_dates(params))
-    pattern = join_uri(
-        params.locations.lake_events, f"event_date={{{dates}}}/event_type=*/run_date=*"
-    )
+    pattern = join_uri(root, f"event_date={{{dates}}}/{levels}run_date=*")
     earlier = []
     for directory in fs.glob_dirs(pattern):
         written_by = run_date_of(directory)
@@ -59,42 +55,103 @@ def lookback_dirs(fs: HadoopFS, params: DayJobParams) -> list[str]:
     return earlier
 
 
+def lookback_dirs(fs: HadoopFS, params: DayJobParams) -> list[str]:
+    """The lake directories written by earlier runs (run_date < D) for the lookback dates.
+
+    Never run D's own earlier output (a rerun must not see itself) and never a later run's.
+    """
+    return _earlier_runs(fs, params, params.locations.lake_events, "event_type=*/")
+
+
+def _pair(directory: str) -> tuple[str, str]:
+    """(event_date=X, run_date=R) of a lake or index directory."""
+    names = directory.rstrip("/").split("/")
+    return names[-1], next(n for n in reversed(names) if n.startswith("event_date="))
+
+
 @dataclass(frozen=True)
 class LookbackLake:
-    """The lake directories of earlier runs that run D's dedupe looks back on."""
+    """What run D's dedupe looks back on: the uuid index of earlier runs' lake partitions,
+    and the lake files themselves for the partitions that have no index."""
 
     spark: SparkSession
     root: str  # the events table's folder: the partition values are read from the paths
-    directories: list[str]
+    directories: list[str]  # lake directories without an index: read from the lake files
+    index_root: str = ""
+    indexed: tuple[str, ...] = ()  # index directories
 
-    def _read(self, columns: str) -> DataFrame:
-        partitions = ", ".join(f"{c.name} {c.type}" for c in EVENTS.partition_keys)
+    def _read(self, root: str, columns: str, partitions: str, directories: list[str]) -> DataFrame:
         return (
             self.spark.read.schema(f"{columns}, {partitions}")
-            .option("basePath", self.root)
-            .parquet(*self.directories)
+            .option("basePath", root)
+            .parquet(*directories)
         )
 
-    @staticmethod
-    def _part() -> Column:
-        return F.concat_ws("/", *[F.col(name).cast("string") for name in EVENTS.partition_names])
+    def _lake(self, columns: str) -> DataFrame:
+        return self._read(self.root, columns, self._partitions(), self.directories)
 
-    def uuids(self) -> DataFrame:
-        rows = self._read("event_uuid string, payload_hash bigint")
-        return rows.select("event_uuid", "payload_hash", self._part().alias("part"))
+    def _keys(self) -> DataFrame:
+        """(uuid_key, uuid_hi, uuid_lo, payload_hash, event_date, event_type, run_date) of every lake
+        row in the lookback, from the index where there is one."""
+        keys = ("uuid_key", "uuid_hi", "uuid_lo", "payload_hash", *EVENTS.partition_names)
+        sources = []
+        if self.indexed:
+            dated = "event_date date, run_date date"
+            sources.append(self._read(self.index_root, INDEX_COLUMNS, dated, self.indexed))
+        if self.directories:
+            sources.append(index_rows(self._lake("event_uuid string, payload_hash bigint")))
+        rows = sources[0].select(*keys)
+        for more in sources[1:]:
+            rows = rows.unionByName(more.select(*keys))
+        return rows
+
+    def hits(self, day_keys: DataFrame) -> DataFrame:
+        """(event_uuid, payload_hash, part) of the lake rows whose uuid_key is among
+        `day_keys`' (a uuid_key column). The text and the partition name are made for the
+        hits alone, after the probe."""
+        part = F.concat_ws("/", *[F.col(n).cast("string") for n in EVENTS.partition_names])
+        return (
+            self._keys()
+            .join(day_keys, "uuid_key", "left_semi")
+            .select(
+                uuid_text(F.col("uuid_hi"), F.col("uuid_lo")).alias("event_uuid"),
+                "payload_hash",
+                part.alias("part"),
+            )
+        )
 
     def payloads(self, parts: list[str]) -> DataFrame:
-        # A filter on the partition columns alone: Spark lists and reads only those folders.
-        rows = self._read("event_uuid string, payload string")
-        return rows.where(self._part().isin(*parts)).select("event_uuid", "payload")
+        """(event_uuid, payload) of the rows in these partitions (event_date/event_type/run_date
+        values) only: just their folders are read."""
+        names = EVENTS.partition_names
+        directories = [
+            join_uri(self.root, *(f"{n}={v}" for n, v in zip(names, p.split("/"), strict=True)))
+            for p in parts
+        ]
+        rows = self._read(
+            self.root, "event_uuid string, payload string", self._partitions(), directories
+        )
+        return rows.select("event_uuid", "payload")
+
+    @staticmethod
+    def _partitions() -> str:
+        return ", ".join(f"{c.name} {c.type}" for c in EVENTS.partition_keys)
 
 
 def lookback_lake(spark: SparkSession, fs: HadoopFS, params: DayJobParams) -> LookbackLake | None:
-    """The lookback of run D, or None when no earlier run wrote to it."""
+    """The lookback of run D, or None when no earlier run wrote to it.
+
+    An index directory counts only where its lake partition set exists (a lake folder removed
+    by hand takes its index entries with it)."""
     directories = lookback_dirs(fs, params)
     if not directories:
         return None
-    return LookbackLake(spark, params.locations.lake_events, directories)
+    where = params.locations
+    lake_pairs = {_pair(d) for d in directories}
+    indexed = [d for d in _earlier_runs(fs, params, where.uuid_index, "") if _pair(d) in lake_pairs]
+    covered = {_pair(d) for d in indexed}
+    unindexed = [d for d in directories if _pair(d) not in covered]
+    return LookbackLake(spark, where.lake_events, unindexed, where.uuid_index, tuple(indexed))
 
 
 def _typed_value(decl: EventTypeDecl, field: FieldDecl) -> Column:
@@ -154,13 +211,16 @@ def write_staging(
     event_types: list[str],
     shuffle_partitions: int,
 ) -> None:
-    """Write run D's lake rows under the staging folder, a few files per partition.
+    """Write run D's lake rows under the staging folder, a few files per partition, then
+    their uuid index (see uuid_index).
 
     One write per file group (one for today's plan). Repartitioning by the partition columns
     puts each (event_date, event_type) in one task, so it gets one file (more only above
     max_records_per_file).
     """
-    fs.delete(params.locations.staging)
+    where = params.locations
+    fs.delete(where.staging)
+    fs.delete(where.staged_uuid_index)
     for group in write_groups(plan, event_types):
         (
             lake_rows(classified, plan, group)
@@ -169,8 +229,10 @@ def write_staging(
             .option("compression", params.parquet_codec)
             .option("maxRecordsPerFile", params.max_records_per_file)
             .partitionBy(*LAKE_PARTITION_COLUMNS)
-            .parquet(params.locations.staging)
+            .parquet(where.staging)
         )
+    if output_partitions(fs, where.staging):
+        write_staged_index(classified.sparkSession, where, params.parquet_codec)
 
 
 def output_partitions(fs: HadoopFS, root: str) -> list[OutputPartition]:
@@ -196,14 +258,21 @@ def staged_row_counts(spark: SparkSession, where: RunLocations) -> dict[str, int
 
 
 def publish(fs: HadoopFS, where: RunLocations) -> list[str]:
-    """Replace exactly run D's file sets in the lake with the staged ones.
+    """Replace exactly run D's file sets in the lake (and its uuid index) with the staged ones.
 
-    1. delete every {events}/event_date=*/event_type=*/run_date=D directory;
-    2. move each staged event_date=X/event_type=Y directory to .../run_date=D;
-    3. remove the staging folder.
+    1. delete every {index}/event_date=*/run_date=D directory, then every
+       {events}/event_date=*/event_type=*/run_date=D directory;
+    2. move each staged event_date=X/event_type=Y directory to .../run_date=D, then each
+       staged index event_date=X directory to {index}/event_date=X/run_date=D;
+    3. remove the staging folders.
     A crash anywhere in between is repaired by rerunning D: earlier runs' data is never
-    touched, and run D's dedupe never reads run D's own directories.
+    touched, and run D's dedupe never reads run D's own directories. An index directory
+    exists only while its lake files do, so a later night never trusts a stale index; where
+    one is missing, that night reads the lake files instead.
     """
+    for old in fs.glob_dirs(where.uuid_index_run_dirs):
+        fs.delete(old)
+        fs.delete_if_empty(old.rstrip("/").rsplit("/", 1)[0])
     for old in fs.glob_dirs(where.lake_run_dirs):
         fs.delete(old)
         _remove_empty_parents(fs, old)
@@ -212,7 +281,12 @@ def publish(fs: HadoopFS, where: RunLocations) -> list[str]:
         target = where.lake_run_dir(partition.name)
         fs.move_dir(join_uri(where.staging, partition.name), target)
         published.append(target)
+    for partition in output_partitions(fs, where.staged_uuid_index):
+        target = join_uri(where.uuid_index, partition.name, where.run_dir)
+        fs.move_dir(join_uri(where.staged_uuid_index, partition.name), target)
     fs.delete(where.staging)
+    fs.delete(where.staged_uuid_index)
+    fs.delete_if_empty(join_uri(where.staging_root, UUID_INDEX_ROOT))
     fs.delete_if_empty(where.staging_root)
     return published
 
