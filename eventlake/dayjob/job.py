@@ -164,7 +164,7 @@ def run_day_job(
         lake_partitions=lake_parts,
         quarantine_partitions=quarantine_parts,
         reconciliation=reconciliation,
-        lookback_directories_read=len(lookback.directories) if lookback else 0,
+        lookback_directories_read=lookback.directories_read if lookback else 0,
         job_run_id=params.job_run_id,
         unreadable_objects=unreadable,
         timings_s=timer.seconds,

@@ -80,6 +80,11 @@ class LookbackLake:
     index_root: str = ""
     indexed: tuple[str, ...] = ()  # index directories
 
+    @property
+    def directories_read(self) -> int:
+        """Index and lake directories the probe reads."""
+        return len(self.indexed) + len(self.directories)
+
     def _read(self, root: str, columns: str, partitions: str, directories: list[str]) -> DataFrame:
         return (
             self.spark.read.schema(f"{columns}, {partitions}")

@@ -93,6 +93,7 @@ def test_the_next_night_reads_the_index_and_not_the_lake_files(spark, tmp_path) 
     assert manifest.counts.duplicates_in_lake == 1
     assert manifest.counts.written == 1
     assert manifest.reconciliation.balanced
+    assert manifest.lookback_directories_read == 1
 
 
 def test_a_lake_partition_set_without_index_is_read_from_the_lake_files(spark, tmp_path) -> None:
