@@ -180,7 +180,7 @@ def hour_prefixes(
 # --- lake, quarantine, reports ---
 
 STAGING_ROOT = "_staging"  # hidden from readers: a leading underscore
-# The lake's uuid index: (uuid, payload hash) of every lake row, for the dedupe's lookback.
+# The lake's uuid index: uuid and payload hash of every lake row, for the dedupe's lookback.
 UUID_INDEX_ROOT = "_uuid_index"
 
 
