@@ -69,6 +69,10 @@ def _pair(directory: str) -> tuple[str, str]:
     return names[-1], next(n for n in reversed(names) if n.startswith("event_date="))
 
 
+# A hit's `part`: its partition values (event_date, event_type, run_date) joined by this.
+_PART_SEP = "/"
+
+
 @dataclass(frozen=True)
 class LookbackLake:
     """What run D's dedupe looks back on: the uuid index of earlier runs' lake partitions,
@@ -101,7 +105,7 @@ class LookbackLake:
         keys = ("uuid_key", "uuid_hi", "uuid_lo", "payload_hash", *EVENTS.partition_names)
         sources = []
         if self.indexed:
-            dated = "event_date date, run_date date"
+            dated = self._partitions(exclude="event_type")  # the index keeps it as a column
             sources.append(self._read(self.index_root, INDEX_COLUMNS, dated, self.indexed))
         if self.directories:
             sources.append(index_rows(self._lake("event_uuid string, payload_hash bigint")))
@@ -114,7 +118,7 @@ class LookbackLake:
         """(event_uuid, payload_hash, part) of the lake rows whose uuid_key is among
         `day_keys`' (a uuid_key column). The text and the partition name are made for the
         hits alone, after the probe."""
-        part = F.concat_ws("/", *[F.col(n).cast("string") for n in EVENTS.partition_names])
+        part = F.concat_ws(_PART_SEP, *[F.col(n).cast("string") for n in EVENTS.partition_names])
         return (
             self._keys()
             .join(day_keys, "uuid_key", "left_semi")
@@ -126,11 +130,13 @@ class LookbackLake:
         )
 
     def payloads(self, parts: list[str]) -> DataFrame:
-        """(event_uuid, payload) of the rows in these partitions (event_date/event_type/run_date
-        values) only: just their folders are read."""
+        """(event_uuid, payload) of the rows in these partitions (`part` values of `hits`)
+        only: just their folders are read."""
         names = EVENTS.partition_names
         directories = [
-            join_uri(self.root, *(f"{n}={v}" for n, v in zip(names, p.split("/"), strict=True)))
+            join_uri(
+                self.root, *(f"{n}={v}" for n, v in zip(names, p.split(_PART_SEP), strict=True))
+            )
             for p in parts
         ]
         rows = self._read(
@@ -139,8 +145,8 @@ class LookbackLake:
         return rows.select("event_uuid", "payload")
 
     @staticmethod
-    def _partitions() -> str:
-        return ", ".join(f"{c.name} {c.type}" for c in EVENTS.partition_keys)
+    def _partitions(exclude: str = "") -> str:
+        return ", ".join(f"{c.name} {c.type}" for c in EVENTS.partition_keys if c.name != exclude)
 
 
 def lookback_lake(spark: SparkSession, fs: HadoopFS, params: DayJobParams) -> LookbackLake | None:

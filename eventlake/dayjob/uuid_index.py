@@ -2,7 +2,8 @@
 
 For every row of the lake, the index keeps a 64-bit hash of its uuid (the probe key), the
 uuid itself as two 64-bit halves, its payload_hash and its event_type, in
-`{lake}/_uuid_index/event_date=X/run_date=R/`: one folder per lake (event_date, run) pair, next to the lake's `event_date=X/event_type=*/run_date=R` folders.
+`{lake}/_uuid_index/event_date=X/run_date=R/`: one folder per lake (event_date, run) pair,
+next to the lake's `event_date=X/event_type=*/run_date=R` folders.
 A night scans four long columns of the index instead of a week of uuid strings in hundreds
 of lake files, and the halves give each hit's uuid back exactly (a hash collision matches
 no record).
