@@ -24,7 +24,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / ".local" / "bench"
@@ -506,29 +506,44 @@ def measure(
             raise RuntimeError(f"{engine} benchmark run failed (exit {child.returncode})")
         result = json.loads(result_file.read_text())
     result["process_s"] = round(time.perf_counter() - started, 2)
-    result["peak_rss_mb"] = round(peak / 2**20)
+    result.update(peak.to_dict())
     return result
 
 
-def _sample_peak_rss(process: Any, child: subprocess.Popen) -> int:
+class PeakMemory(NamedTuple):
+    """The peak RSS of a process tree, and the peak of its anonymous part (heap, native
+    buffers): the rest is file-backed pages, such as memory-mapped spill and shuffle blocks."""
+
+    rss: int
+    anon: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"peak_rss_mb": round(self.rss / 2**20), "peak_anon_mb": round(self.anon / 2**20)}
+
+
+def _sample_peak_rss(process: Any, child: subprocess.Popen) -> PeakMemory:
     import psutil
 
-    peak = 0
+    rss = anon = 0
     while child.poll() is None:
         try:
             tree = [process, *process.children(recursive=True)]
-            peak = max(peak, sum(_rss(p) for p in tree))
+            sizes = [_memory(p) for p in tree]
         except psutil.NoSuchProcess:
             break
+        rss = max(rss, sum(r for r, _ in sizes))
+        anon = max(anon, sum(a for _, a in sizes))
         time.sleep(0.1)
-    return peak
+    return PeakMemory(rss, anon)
 
 
-def _rss(process: Any) -> int:
+def _memory(process: Any) -> tuple[int, int]:
+    """(RSS, its anonymous part) in bytes; psutil's `shared` is RssFile + RssShmem."""
     try:
-        return process.memory_info().rss
+        info = process.memory_info()
+        return info.rss, info.rss - getattr(info, "shared", 0)
     except Exception:  # the process ended between listing and sampling
-        return 0
+        return 0, 0
 
 
 def run(
@@ -637,6 +652,7 @@ def _report_line(events: int, spark: dict, duck: dict, ratio: float) -> str:
     def line(name: str, r: dict) -> str:
         return (
             f"  {name:<7} {r['job_s']:>7.1f} s  {r['events_per_s']:>9,} ev/s  peak RSS {r['peak_rss_mb']:>6,} MB"
+            f" (anon {r['peak_anon_mb']:>6,})"
             f"  files {r['lake_files']:>4}  lake {r['lake_mb']:>7,.1f} MB  stages {r['stages_s']}"
         )
 

@@ -124,7 +124,7 @@ def smoke_nights(root: Path, nights: int) -> tuple[dict[str, Any], dict[str, Any
             raise RuntimeError(f"steady-night smoke run failed (exit {child.returncode})")
         both = json.loads(Path(result.name).read_text())
     for night in both.values():  # one process for both: the same peak
-        night["peak_rss_mb"] = round(peak / 2**20)
+        night.update(peak.to_dict())
     return both["first"], both["steady"]
 
 

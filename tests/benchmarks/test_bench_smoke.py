@@ -9,42 +9,34 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_ALL = REPO / "benchmarks" / "run_all.py"
-# Most of it is JVM starts and each night's fixed cost (one lake write per event type): the
-# day job (2 JVMs), the steady night (3 nights in one) and the typed columns (2 nights in one).
-SMOKE_BUDGET_S = 300
+# A guard against a hung run, not a speed check: about 160 s on an idle 2-core machine, mostly
+# JVM starts and each night's fixed cost (the day job, the steady night, the typed columns).
+HUNG_AFTER_S = 1800
 
 
 @pytest.fixture(scope="module")
-def smoke_report(tmp_path_factory) -> tuple[dict, Path, float, subprocess.CompletedProcess]:
+def smoke_report(tmp_path_factory) -> tuple[dict, Path, subprocess.CompletedProcess]:
     out = tmp_path_factory.mktemp("bench-results")
-    started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(RUN_ALL), "--smoke", "--out", str(out)],
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=2 * SMOKE_BUDGET_S,  # a slow run fails the budget test with its time
+        timeout=HUNG_AFTER_S,
     )
-    elapsed = time.perf_counter() - started
     files = sorted(out.glob("*-smoke.json"))
     assert files, f"run_all --smoke wrote no results JSON:\n{proc.stderr[-2000:]}"
-    return json.loads(files[-1].read_text()), out, elapsed, proc
-
-
-def test_smoke_run_finishes_within_budget(smoke_report):
-    _, _, elapsed, _ = smoke_report
-    assert elapsed < SMOKE_BUDGET_S, f"the smoke suite took {elapsed:.0f} s"
+    return json.loads(files[-1].read_text()), out, proc
 
 
 def test_generator_benchmark_runs_and_reports_a_ratio(smoke_report):
-    report, _, _, _ = smoke_report
+    report, _, _ = smoke_report
     generator = report["benchmarks"].get("generator")
     assert generator is not None, "bench_generator.py was not discovered"
     assert generator["status"] == "ok", generator.get("error")
@@ -56,7 +48,7 @@ def test_generator_benchmark_runs_and_reports_a_ratio(smoke_report):
 
 
 def test_steady_night_runs_into_a_lake_of_earlier_nights(smoke_report):
-    report, _, _, _ = smoke_report
+    report, _, _ = smoke_report
     steady = report["benchmarks"]["steady_night"]
     assert steady["status"] == "ok", steady.get("error")
     result = steady["result"]
@@ -73,7 +65,7 @@ def test_steady_night_runs_into_a_lake_of_earlier_nights(smoke_report):
 
 
 def test_typed_columns_compares_the_job_with_and_without_the_plan(smoke_report):
-    report, _, _, _ = smoke_report
+    report, _, _ = smoke_report
     typed = report["benchmarks"]["typed_columns"]
     assert typed["status"] == "ok", typed.get("error")
     result = typed["result"]
@@ -85,7 +77,7 @@ def test_typed_columns_compares_the_job_with_and_without_the_plan(smoke_report):
 
 
 def test_every_benchmark_reports_figures_with_consistent_ratios(smoke_report):
-    report, _, _, _ = smoke_report
+    report, _, _ = smoke_report
     for name, outcome in report["benchmarks"].items():
         figures = (outcome.get("result") or {}).get("figures")
         assert figures, f"{name} reports no figures"
@@ -98,14 +90,14 @@ def test_every_benchmark_reports_figures_with_consistent_ratios(smoke_report):
 
 
 def test_no_benchmark_fails_in_smoke_mode(smoke_report):
-    report, _, _, proc = smoke_report
+    report, _, proc = smoke_report
     failed = {n: o.get("error") for n, o in report["benchmarks"].items() if o["status"] == "failed"}
     assert not failed, f"benchmarks failed in smoke mode: {failed}"
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
 def test_markdown_table_lists_every_benchmark(smoke_report):
-    report, out, _, proc = smoke_report
+    report, out, proc = smoke_report
     table = (out / "latest-smoke.md").read_text()
     assert "| stage | figure | value | baseline | ratio | target | met |" in table
     for name, outcome in report["benchmarks"].items():
@@ -117,7 +109,7 @@ def test_markdown_table_lists_every_benchmark(smoke_report):
 
 
 def test_machine_facts_are_recorded(smoke_report):
-    report, _, _, _ = smoke_report
+    report, _, _ = smoke_report
     assert report["smoke"] is True
     assert report["machine"]["cpu_count"] >= 1
     assert report["started_at"]
