@@ -105,7 +105,8 @@ class LookbackLake:
         keys = ("uuid_key", "uuid_hi", "uuid_lo", "payload_hash", *EVENTS.partition_names)
         sources = []
         if self.indexed:
-            dated = self._partitions(exclude="event_type")  # the index keeps it as a column
+            in_files = {column.split()[0] for column in INDEX_COLUMNS.split(",")}
+            dated = self._partitions(exclude=in_files)  # event_type is an index column
             sources.append(self._read(self.index_root, INDEX_COLUMNS, dated, self.indexed))
         if self.directories:
             sources.append(index_rows(self._lake("event_uuid string, payload_hash bigint")))
@@ -145,8 +146,10 @@ class LookbackLake:
         return rows.select("event_uuid", "payload")
 
     @staticmethod
-    def _partitions(exclude: str = "") -> str:
-        return ", ".join(f"{c.name} {c.type}" for c in EVENTS.partition_keys if c.name != exclude)
+    def _partitions(exclude: frozenset[str] | set[str] = frozenset()) -> str:
+        return ", ".join(
+            f"{c.name} {c.type}" for c in EVENTS.partition_keys if c.name not in exclude
+        )
 
 
 def lookback_lake(spark: SparkSession, fs: HadoopFS, params: DayJobParams) -> LookbackLake | None:
