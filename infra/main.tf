@@ -23,6 +23,7 @@ locals {
     reports    = "s3://${local.buckets.reports}"
     athena     = "s3://${local.buckets.reports}/athena-results/"
     package    = "s3://${local.buckets.scripts}/eventlake/eventlake.zip"
+    jar        = "s3://${local.buckets.scripts}/eventlake/eventlake-dayjob.jar"
     script     = "s3://${local.buckets.scripts}/glue_jobs/events_daily.py"
   }
 }

@@ -17,6 +17,7 @@ def spark() -> Iterator[object]:
     from pyspark.sql import SparkSession
 
     from eventlake.dayjob.job import JOB_SQL_SETTINGS
+    from eventlake.dayjob.jvm import local_jar
 
     builder = (
         SparkSession.builder.master("local[2]")
@@ -26,6 +27,7 @@ def spark() -> Iterator[object]:
         .config("spark.default.parallelism", "4")
         .config("spark.driver.memory", "2g")
         .config("spark.log.structuredLogging.enabled", "false")
+        .config("spark.jars", str(local_jar()))
     )
     # Every Spark test runs with the SQL settings the job sets (UTC and ANSI mode included).
     for key, value in JOB_SQL_SETTINGS.items():

@@ -2,24 +2,33 @@
 
 A valid event (under the contract) of type T is parsed once with T's declared fields as a
 typed schema (`typed_<T>`; CASE WHEN parses only the row's own type). A value that does not
-fit its declared type comes back null while its key is present, which is all the checks need.
-String fields are the exception (a number's text fits a string column), so a string value that
-looks like another JSON token is probed, on those rare rows only.
+fit its declared type comes back null while its key is present.
 
-`schema_violations` lists `field:reason` entries, in declaration order, then the undeclared
-fields. Under a type's `quarantine` policy an event with a blocking entry is invalid, with
-reason `schema_violation` and the entry's field.
+`schema_violations` lists `field:reason` entries: the unknown event name, then the fields in
+declaration order, then the undeclared fields, sorted. They come from PlanViolations.java, one
+pass over the record's top-level keys that also tells what the typed parse cannot: whether a
+key is there, whether its value is JSON null, whether a string field held a string. Written
+as Spark columns, the same checks cost the job ~9 % more (the per-field code is too large for
+the JIT, and the entries' filter runs interpreted; docs/benchmarks.md, 2026-12-04).
+
+Under a type's `quarantine` policy an event with a blocking entry is invalid, with reason
+`schema_violation` and the entry's field.
 """
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+import functools
+import hashlib
+import json
+
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from eventlake.core import contract as C
 from eventlake.core import plan as P
-from eventlake.dayjob.contract_columns import JSON_OPTIONS, probe_is_json
+from eventlake.dayjob.contract_columns import JSON_OPTIONS
+from eventlake.dayjob.jvm import JAR_NAME
 
 SCALAR_SPARK_TYPES = {
     "string": T.StringType(),
@@ -29,9 +38,8 @@ SCALAR_SPARK_TYPES = {
     "timestamp": T.TimestampType(),
 }
 VIOLATIONS = "schema_violations"
+HELPER_CLASS = "eventlake.dayjob.PlanViolations"
 COMMON_FIELDS: tuple[str, ...] = (*C.REQUIRED_FIELD_NAMES, *C.DERIVED_FIELDS)
-# The first characters of another JSON token's text: a number, an object or an array.
-_NOT_A_STRING_STARTS = tuple("-0123456789{[")
 
 
 def spark_type(decl: P.FieldDecl) -> T.DataType:
@@ -58,60 +66,60 @@ def typed_columns(plan: P.TrackingPlan) -> tuple[str, ...]:
     return tuple(typed_column(t.name) for t in plan.types)
 
 
-def _not_a_string(raw: Column, name: str, text: Column) -> Column:
-    """The text a string field came back as is really a number, object, array or boolean."""
-    first = F.substring(text, 1, 1)
-    by_first = (
-        F.when(first == F.lit("{"), probe_is_json(raw, name, "object"))
-        .when(first == F.lit("["), probe_is_json(raw, name, "array"))
-        .when(first.isin("t", "f"), probe_is_json(raw, name, "boolean"))
-        .otherwise(probe_is_json(raw, name, "number"))
+def _helper_kind(decl: P.FieldDecl) -> str:
+    """What PlanViolations checks of the token itself; the typed parse checks the rest."""
+    if decl.type in ("string", "number"):
+        return decl.type.upper()
+    if not decl.has_shape:
+        return f"{decl.type.upper()}_TEXT"
+    return "PARSED"
+
+
+def helper_spec(decl: P.EventTypeDecl) -> str:
+    """The type's declaration as PlanViolations reads it (JSON)."""
+    return json.dumps(
+        {
+            "fields": [
+                {"name": f.name, "kind": _helper_kind(f), "required": f.required}
+                for f in decl.fields
+            ],
+            "declared": [*COMMON_FIELDS, *decl.field_names],
+            "unknown_name_entry": f"event_name:{P.UNKNOWN_EVENT_NAME}",
+            "wrong_suffix": f":{P.WRONG_TYPE}",
+            "missing_suffix": f":{P.MISSING_FIELD}",
+            "undeclared_suffix": f":{P.UNDECLARED_FIELD}",
+        },
+        sort_keys=True,
     )
-    # Cheap tests first: nearly every string starts with a letter and is not true or false.
-    maybe = first.isin(*_NOT_A_STRING_STARTS) | text.isin("true", "false")
-    return maybe & by_first
 
 
-def _shapeless_mismatch(raw: Column, decl: P.FieldDecl, text: Column) -> Column:
-    """A container without a declared shape arrives as JSON text: is it that container?"""
-    opener = "{" if decl.type == "object" else "["
-    return ~text.startswith(opener) | ~probe_is_json(raw, decl.name, decl.type)
+def _register_helper(spark: SparkSession, decl: P.EventTypeDecl) -> str:
+    """Register the type's PlanViolations as a SQL function; its name names the spec."""
+    from py4j.java_gateway import JavaClass
+
+    spec = helper_spec(decl)
+    name = f"eventlake_violations_{decl.name}_{hashlib.sha256(spec.encode()).hexdigest()[:12]}"
+    helper = functools.reduce(getattr, HELPER_CLASS.split("."), spark._jvm)
+    if not isinstance(helper, JavaClass):  # py4j's answer for a class it cannot load
+        raise RuntimeError(
+            f"{HELPER_CLASS} is not on the Spark classpath: the Glue job needs --extra-jars"
+            f" <scripts>/eventlake/{JAR_NAME} (eventlake deploy uploads it), a local session"
+            " spark.jars=eventlake.dayjob.jvm.local_jar() (local_session sets it)"
+        )
+    types = spark._jvm.org.apache.spark.sql.types.DataTypes
+    returns = types.createArrayType(types.StringType)
+    spark._jsparkSession.udf().register(name, helper(spec), returns)
+    return name
 
 
-def _field_entry(raw: Column, keys: Column, typed: Column, decl: P.FieldDecl) -> Column:
-    """The field's entry (null when it fits): missing, or a value of the wrong type."""
-    value = typed[decl.name]
-    # A null value is absent, JSON null (both missing), or present with another type.
-    not_json_null = F.get_json_object(raw, f"$.{decl.name}").isNotNull()
-    wrong_if_null = value.isNull() & F.array_contains(keys, decl.name) & not_json_null
-    if decl.type == "string":
-        wrong = wrong_if_null | (value.isNotNull() & _not_a_string(raw, decl.name, value))
-    elif not decl.has_shape:
-        wrong = wrong_if_null | (value.isNotNull() & _shapeless_mismatch(raw, decl, value))
-    elif decl.type == "number":
-        # 1e400 parses as infinity: a number no column can hold.
-        not_finite = F.isnan(value) | (F.abs(value) == F.lit(float("inf")))
-        wrong = wrong_if_null | (value.isNotNull() & not_finite)
-    else:
-        wrong = wrong_if_null
-    entry = F.when(wrong, F.lit(f"{decl.name}:{P.WRONG_TYPE}"))
-    if decl.required:
-        entry = entry.when(value.isNull(), F.lit(f"{decl.name}:{P.MISSING_FIELD}"))
-    return entry
-
-
-def _type_violations(raw: Column, keys: Column, decl: P.EventTypeDecl) -> Column:
+def _type_violations(spark: SparkSession, raw: Column, decl: P.EventTypeDecl) -> Column:
+    """The type's entries: the unknown name, then each field's, then the undeclared keys."""
     typed = F.col(typed_column(decl.name))
-    entries = [_field_entry(raw, keys, typed, f) for f in decl.fields]
-    name_known = F.col("event_name").isin(*decl.event_names)
-    entries.insert(0, F.when(~name_known, F.lit(f"event_name:{P.UNKNOWN_EVENT_NAME}")))
-    declared = F.array(*[F.lit(n) for n in (*COMMON_FIELDS, *decl.field_names)])
-    undeclared = F.transform(
-        F.array_sort(F.array_except(keys, declared)),
-        lambda k: F.concat(k, F.lit(f":{P.UNDECLARED_FIELD}")),
+    null_mask = F.concat(
+        F.lit(""), *[F.when(typed[f.name].isNull(), "1").otherwise("0") for f in decl.fields]
     )
-    checked = F.filter(F.array(*entries), lambda e: e.isNotNull())
-    return F.concat(checked, undeclared)
+    name_declared = F.col("event_name").isin(*decl.event_names)
+    return F.call_function(_register_helper(spark, decl), raw, name_declared, null_mask)
 
 
 def _policy_of(plan: P.TrackingPlan) -> Column:
@@ -147,16 +155,15 @@ def with_plan_check(df: DataFrame, plan: P.TrackingPlan, raw_col: str = "raw_rec
                 )
                 for t in plan.types
             },
-            "_keys": F.when(valid, F.json_object_keys(raw)),
         }
     )
     unknown_type = F.array(F.lit(f"event_name:{P.UNKNOWN_EVENT_NAME}"))
     violations = F.when(~valid, F.lit(None).cast("array<string>"))
     for decl in plan.types:
         violations = violations.when(
-            F.col("event_type") == F.lit(decl.name), _type_violations(raw, F.col("_keys"), decl)
+            F.col("event_type") == F.lit(decl.name), _type_violations(df.sparkSession, raw, decl)
         )
-    checked = parsed.withColumn(VIOLATIONS, violations.otherwise(unknown_type)).drop("_keys")
+    checked = parsed.withColumn(VIOLATIONS, violations.otherwise(unknown_type))
     blocking = F.filter(F.col(VIOLATIONS), _is_blocking)
     quarantined = valid & (_policy_of(plan) == F.lit(P.QUARANTINE)) & (F.size(blocking) > 0)
     return checked.withColumns(

@@ -20,14 +20,22 @@ def local_session(
     cores: int | None = None,
     extra: dict[str, str] | None = None,
 ) -> Any:
-    """Get or create a local SparkSession (spark-submit's master wins if there is one)."""
+    """Get or create a local SparkSession (spark-submit's master wins if there is one), with
+    the day job's jar (built on first use)."""
     from pyspark import SparkConf
     from pyspark.sql import SparkSession
+
+    from eventlake.dayjob.jvm import local_jar
 
     builder = SparkSession.builder.appName(app_name)
     if not SparkConf().contains("spark.master"):
         builder = builder.master(f"local[{cores or '*'}]")
-    settings = {**LOCAL_SETTINGS, "spark.driver.memory": driver_memory, **(extra or {})}
+    settings = {
+        **LOCAL_SETTINGS,
+        "spark.driver.memory": driver_memory,
+        "spark.jars": str(local_jar()),
+        **(extra or {}),
+    }
     for key, value in settings.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()

@@ -31,6 +31,7 @@ from eventlake.cli.console import PROGRESS_PREFIX
 from eventlake.core import layout
 from eventlake.core.errors import UsageError
 from eventlake.core.layout import DEFAULT_STREAM as STREAM
+from eventlake.dayjob import jvm
 from eventlake.dayjob.entry import STAGE_LOG_PREFIX
 from eventlake.dayjob.entry import STAGES as DAY_JOB_STAGES
 from eventlake.local.stages import Running, Screen, Stage, StepFailed
@@ -163,7 +164,14 @@ def check_environment(folders: list[Path], port: int = 0) -> None:
     major = java_major(java) if java else None
     if major is None or major < JAVA_MAJOR:
         found = f"found Java {major} at {java}" if major else "no java on PATH or in JAVA_HOME"
-        raise UsageError(f"Spark needs Java {JAVA_MAJOR} ({found}); install openjdk-17-jre")
+        raise UsageError(
+            f"Spark needs Java {JAVA_MAJOR} ({found}); install openjdk-17-jdk-headless"
+        )
+    if jvm.find_javac() is None:
+        raise UsageError(
+            "the day job's jar is built with javac, which is not on PATH or in JAVA_HOME"
+            " (a JRE has none); install openjdk-17-jdk-headless"
+        )
     for folder in folders:
         try:
             folder.mkdir(parents=True, exist_ok=True)

@@ -5,8 +5,9 @@ Order (each step is idempotent, so a failed deploy is simply rerun):
 1. terraform bootstrap: KMS key, buckets and the ECR repository (`-target`), because the
    Lambda cannot be created before its image exists, nor MWAA before its plugins.zip.
 2. Lambda image: build and push, tagged by a hash of its contents (skipped if present).
-3. Glue code: eventlake.zip (eventlake.core + eventlake.dayjob) and glue_jobs/events_daily.py
-   to the scripts bucket.
+3. Glue code: eventlake.zip (eventlake.core + eventlake.dayjob), the day job's jar (its Java
+   sources compiled with javac against the installed PySpark's jars) and
+   glue_jobs/events_daily.py to the scripts bucket.
 4. MWAA code: sync dags/, plugins.zip (plugins/ + eventlake.core, .orchestration and .quality,
    which the DAG imports), requirements.txt and startup.sh to the MWAA bucket.
 
@@ -34,9 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from eventlake.core.errors import UsageError
+from eventlake.dayjob import jvm
 
 ENVIRONMENTS = ("dev", "prod")
 PACKAGE_KEY = "eventlake/eventlake.zip"
+JAR_KEY = f"eventlake/{jvm.JAR_NAME}"
 GLUE_SCRIPT = "glue_jobs/events_daily.py"
 DOCKERFILE = "lambdas/firehose_transform/Dockerfile"
 # MWAA's source files; the first existing candidate is shipped.
@@ -135,6 +138,12 @@ def package_entries(repo_root: Path, runtime: str) -> list[tuple[str, bytes]]:
 def build_package_zip(repo_root: Path) -> bytes:
     """The Glue job's --extra-py-files zip."""
     return deterministic_zip(package_entries(repo_root, "glue"))
+
+
+def build_dayjob_jar(repo_root: Path) -> bytes:
+    """The Glue job's --extra-jars jar, compiled from the checkout's sources."""
+    sources = tuple(repo_root / "eventlake" / "dayjob" / s.name for s in jvm.SOURCES)
+    return deterministic_zip(jvm.class_entries(sources))
 
 
 def build_plugins_zip(repo_root: Path) -> bytes:
@@ -363,6 +372,7 @@ def step_glue_code(cfg: DeployConfig, outputs: dict[str, Any], report: DeployRep
     s3 = None if cfg.dry_run else _client("s3", outputs)
     uploads = [
         upload_if_changed(cfg, s3, bucket, PACKAGE_KEY, build_package_zip(cfg.repo_root))[0],
+        upload_if_changed(cfg, s3, bucket, JAR_KEY, build_dayjob_jar(cfg.repo_root))[0],
         upload_if_changed(cfg, s3, bucket, GLUE_SCRIPT, script.read_bytes())[0],
     ]
     return _outcome(cfg, any(uploads))
@@ -440,7 +450,7 @@ def step_mwaa_update(cfg: DeployConfig, outputs: dict[str, Any], report: DeployR
 STEPS: tuple[tuple[str, Step], ...] = (
     ("terraform bootstrap (KMS, buckets, ECR)", step_terraform_bootstrap),
     ("Lambda transform image", step_lambda_image),
-    ("Glue package and script", step_glue_code),
+    ("Glue package, jar and script", step_glue_code),
     ("MWAA dags, plugins, requirements, startup", step_mwaa_code),
     ("terraform apply (whole stack)", step_terraform_apply),
     ("MWAA environment object versions", step_mwaa_update),

@@ -46,6 +46,11 @@ run "glue_job_gets_the_fixed_arguments" {
   }
 
   assert {
+    condition     = module.processing.job_arguments["--extra-jars"] == "s3://${module.storage.bucket_names.scripts}/eventlake/eventlake-dayjob.jar"
+    error_message = "the day job's jar (the plan's violation check) must load from --extra-jars s3://<scripts>/eventlake/eventlake-dayjob.jar, where eventlake deploy uploads it"
+  }
+
+  assert {
     condition     = !contains(keys(module.processing.job_arguments), "--run_date")
     error_message = "--run_date is per run (Airflow passes it); a default would silently reprocess one fixed day"
   }
@@ -139,6 +144,7 @@ run "job_tables_and_workgroup_details" {
       reports    = "s3://eventlake-test-reports-123456789012"
       athena     = "s3://eventlake-test-reports-123456789012/athena-results/"
       package    = "s3://eventlake-test-scripts-123456789012/eventlake/eventlake.zip"
+      jar        = "s3://eventlake-test-scripts-123456789012/eventlake/eventlake-dayjob.jar"
       script     = "s3://eventlake-test-scripts-123456789012/glue_jobs/events_daily.py"
     }
     job_defaults = { grace_minutes = 45, lookback_days = 3, max_future_skew_s = 120, max_event_age_days = 5 }

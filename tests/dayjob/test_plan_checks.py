@@ -66,13 +66,23 @@ CASES = [
     ("timestamp", event("subscription:renewed", user_id="u", subscription_id="s", plan="pro", amount=5, current_period_end="2026-12-01T00:00:00Z"), []),
     ("timestamp as text", event("subscription:renewed", user_id="u", subscription_id="s", plan="pro", amount=5, current_period_end="soon"), ["current_period_end:wrong_type"]),
     ("boolean as text", event("support:ticket:opened", user_id="u", ticket_id="t", priority="low", first_contact="yes"), ["first_contact:wrong_type"]),
+    ("number as NaN text", payment(amount="NaN"), ["amount:wrong_type"]),
+    ("integer too large for a double", json.dumps(payment(amount=0)).replace('"amount": 0', '"amount": 1' + "0" * 400), ["amount:wrong_type"]),
+    ("repeated key, the last fits", json.dumps(payment()).replace('"amount": 12.5', '"amount": "x", "amount": 12.5'), []),
+    ("repeated key, the last does not fit", json.dumps(payment()).replace('"amount": 12.5', '"amount": 12.5, "amount": "x"'), ["amount:wrong_type"]),
+    ("repeated key, the last is null", json.dumps(payment()).replace('"amount": 12.5', '"amount": 12.5, "amount": null'), ["amount:missing_field"]),
+    ("undeclared fields, sorted by code point", payment(zeta=1, Alpha=2, **{"\u00f1": 3, "\U0001f600": 4, "\uff5e": 5}), ["Alpha:undeclared_field", "zeta:undeclared_field", "\u00f1:undeclared_field", "\uff5e:undeclared_field", "\U0001f600:undeclared_field"]),
+    ("undeclared nested field is not listed", payment(items=[{"sku": "s", "qty": 1, "gift": True}]), []),
+    ("declared name nested in an undeclared object", payment(meta={"amount": "x", "user_id": 1}), ["meta:undeclared_field"]),
+    ("escaped key", json.dumps(payment()).replace('"amount"', '"\\u0061mount"'), []),
 ]  # fmt: skip
 
 
-def raw_of(name: str, doc: dict | None) -> str:
+def raw_of(name: str, doc: dict | str | None) -> str:
+    """The case's record: a dict as JSON, a string as it is (what json.dumps cannot write)."""
     if doc is None:  # JSON allows it; a double cannot hold it
         return json.dumps(payment()).replace('"amount": 12.5', '"amount": 1e400')
-    return json.dumps(doc)
+    return doc if isinstance(doc, str) else json.dumps(doc)
 
 
 def checked(spark, raws: list[str], plan: P.TrackingPlan | None = None):

@@ -10,7 +10,13 @@ import boto3
 import pytest
 
 from eventlake import cli
-from eventlake.tools.deploy import DeployConfig, build_package_zip, image_tag, run_deploy
+from eventlake.tools.deploy import (
+    DeployConfig,
+    build_dayjob_jar,
+    build_package_zip,
+    image_tag,
+    run_deploy,
+)
 
 from .conftest import REGION
 
@@ -46,7 +52,11 @@ def _ship_code(checkout: Path, outputs: Path) -> DeployConfig:
 def test_deploy_uploads_glue_code_and_mwaa_files_to_their_keys(checkout, stack_outputs, capsys):
     report = run_deploy(_ship_code(checkout, stack_outputs))
 
-    assert _keys(SCRIPTS) == {"eventlake/eventlake.zip", "glue_jobs/events_daily.py"}
+    assert _keys(SCRIPTS) == {
+        "eventlake/eventlake.zip",
+        "eventlake/eventlake-dayjob.jar",
+        "glue_jobs/events_daily.py",
+    }
     assert _keys(MWAA) == {
         "dags/events_daily.py",
         "dags/sql/counts.sql",
@@ -72,6 +82,8 @@ def test_deploy_uploads_glue_code_and_mwaa_files_to_their_keys(checkout, stack_o
         for name in package
     ), "the Glue zip must hold eventlake.core and eventlake.dayjob only"
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in package)
+    jar = _zip_names(_object(SCRIPTS, "eventlake/eventlake-dayjob.jar"))
+    assert "eventlake/dayjob/PlanViolations.class" in jar, "the Glue job's --extra-jars"
 
     plugins = _zip_names(_object(MWAA, "plugins.zip"))
     assert "eventlake_links.py" in plugins, "plugins/ must sit at the root of plugins.zip"
@@ -99,7 +111,7 @@ def test_redeploying_the_same_code_uploads_nothing(checkout, stack_outputs):
     assert second.object_versions == first.object_versions, (
         "unchanged files must keep their versions (no MWAA update)"
     )
-    assert dict(second.outcomes)["Glue package and script"] == "unchanged"
+    assert dict(second.outcomes)["Glue package, jar and script"] == "unchanged"
     assert dict(second.outcomes)["MWAA dags, plugins, requirements, startup"] == "unchanged"
 
 
@@ -133,6 +145,7 @@ def test_dry_run_prints_every_step_and_changes_nothing(checkout, stack_outputs, 
         f"$ docker build --platform linux/amd64 -f lambdas/firehose_transform/Dockerfile -t {repository}:{tag} - < lambda build context (core + ingest)",
         f"$ docker push {repository}:{tag}",
         f"upload s3://{SCRIPTS}/eventlake/eventlake.zip",
+        f"upload s3://{SCRIPTS}/eventlake/eventlake-dayjob.jar",
         f"upload s3://{SCRIPTS}/glue_jobs/events_daily.py",
         f"upload s3://{MWAA}/dags/events_daily.py",
         f"upload s3://{MWAA}/plugins.zip",
@@ -160,6 +173,7 @@ def test_image_tag_follows_the_package_content(checkout):
     before = image_tag(checkout)
     assert image_tag(checkout) == before
     assert build_package_zip(checkout) == build_package_zip(checkout), "zips must be byte-stable"
+    assert build_dayjob_jar(checkout) == build_dayjob_jar(checkout), "so must the jar"
 
     (checkout / "eventlake" / "dayjob" / "job.py").write_text("# changed\n", encoding="utf-8")
     assert image_tag(checkout) == before, "the image does not hold the day job"

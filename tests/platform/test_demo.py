@@ -179,6 +179,6 @@ def test_make_demo_without_java_stops_with_one_clear_line(tmp_path: Path) -> Non
     errors = [line for line in result.stderr.splitlines() if line.startswith("eventlake")]
     assert errors == [
         "eventlake demo: error: Spark needs Java 17 (no java on PATH or in JAVA_HOME); "
-        "install openjdk-17-jre"
+        "install openjdk-17-jdk-headless"
     ], result.stdout + result.stderr
     assert not (tmp_path / "demo").exists(), "nothing may start before the checks pass"

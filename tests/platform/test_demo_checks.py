@@ -56,6 +56,18 @@ def test_too_little_disk_is_one_clear_error(tmp_path: Path, monkeypatch) -> None
         demo.check_environment([tmp_path])
 
 
+def test_a_jre_without_javac_is_one_clear_error(tmp_path: Path, monkeypatch) -> None:
+    """The day job's jar is compiled on first use: a JRE alone cannot run the demo."""
+    java = tmp_path / "jre" / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text("#!/bin/sh\necho 'openjdk version \"17.0.15\" 2025-04-15' >&2\n")
+    java.chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "jre"))
+    monkeypatch.setenv("PATH", str(java.parent))
+    with pytest.raises(demo.UsageError, match=r"javac, .* install openjdk-17-jdk-headless"):
+        demo.check_environment([tmp_path])
+
+
 def test_java_version_is_read_from_both_formats(tmp_path: Path) -> None:
     for banner, major in (
         ('openjdk version "17.0.15" 2025-04-15', 17),

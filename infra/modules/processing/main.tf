@@ -41,7 +41,7 @@ variable "tables" {
 }
 
 variable "uris" {
-  description = "raw, lake, quarantine, reports, athena, package and script URIs."
+  description = "raw, lake, quarantine, reports, athena, package, jar and script URIs."
   type        = map(string)
 }
 
@@ -118,6 +118,7 @@ locals {
     "--max_future_skew_s"                = tostring(var.job_defaults.max_future_skew_s)
     "--max_event_age_days"               = tostring(var.job_defaults.max_event_age_days)
     "--extra-py-files"                   = var.uris.package
+    "--extra-jars"                       = var.uris.jar
     "--additional-python-modules"        = var.additional_modules
     "--job-language"                     = "python"
     "--enable-metrics"                   = "true"
