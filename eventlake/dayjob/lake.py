@@ -171,14 +171,14 @@ def lookback_lake(spark: SparkSession, fs: HadoopFS, params: DayJobParams) -> Lo
 def _typed_value(decl: EventTypeDecl, field: FieldDecl) -> Column:
     """The field's typed value; null where it did not fit (the payload keeps the original).
 
-    Only a string or a shapeless container can hold a value of another JSON type (as its
-    text); every other type already parsed to null. The violations are searched only where
-    there is a value: in the group's one write, another type's rows hold none."""
+    The typed parse gives null for most values that do not fit, but not all: a string or a
+    shapeless container holds any value's text, and a repeated key keeps its last value that
+    converted. So a field with a wrong_type entry reads null. The entries are searched only
+    in rows that have any."""
     value = F.col(typed_column(decl.name))[field.name]
-    if field.type == "string" or not field.has_shape:
-        misfit = F.array_contains(F.col(VIOLATIONS), f"{field.name}:{WRONG_TYPE}")
-        value = F.when(value.isNotNull() & ~misfit, value)
-    return value
+    violations = F.col(VIOLATIONS)
+    wrong = F.array_contains(violations, f"{field.name}:{WRONG_TYPE}")
+    return F.when((F.size(violations) > 0) & wrong, F.lit(None)).otherwise(value)
 
 
 def lake_rows(classified: DataFrame, plan: TrackingPlan, group: FileGroup) -> DataFrame:

@@ -13,6 +13,7 @@ import pytest
 from eventlake.core import contract as C
 from eventlake.core import plan as P
 from eventlake.core.plan import tracking_plan
+from eventlake.dayjob import lake
 from eventlake.dayjob.contract_columns import with_partition_fields
 from eventlake.dayjob.plan_columns import VIOLATIONS, typed_column, with_plan_check
 
@@ -110,6 +111,33 @@ def test_typed_values_are_null_where_they_did_not_fit(spark) -> None:
     assert [(i.sku, i.qty) for i in typed["items"]] == [("sku_1", 2)]
     assert bad_amount[typed_column("payment")].amount is None
     assert good[typed_column("app")] is None, "only the row's own type is parsed"
+
+
+def test_the_lake_value_is_null_wherever_the_field_has_a_wrong_type_entry(spark) -> None:
+    """The typed parse keeps a repeated key's last value that converted, and a string
+    column holds a number's text: the lake column must still read NULL for them."""
+    repeated = json.dumps(payment()).replace('"amount": 12.5', '"amount": 12.5, "amount": "x"')
+    rows = [(raw, None, None) for raw in (repeated, json.dumps(payment(user_id=123)))]
+    df = spark.createDataFrame(rows, "raw_record string, reason string, reason_field string")
+    df = df.selectExpr(
+        "*",
+        "'payment:order:created' AS event_name",
+        "1764000000D AS created_at",
+    )
+    decl = tracking_plan().type("payment")
+    fields = {f.name: f for f in decl.fields}
+    got = (
+        with_plan_check(with_partition_fields(df), tracking_plan())
+        .select(
+            *[lake._typed_value(decl, fields[n]).alias(n) for n in ("amount", "user_id")],
+            VIOLATIONS,
+        )
+        .collect()
+    )
+    assert [tuple(r) for r in got] == [
+        (None, "use_1", ["amount:wrong_type"]),
+        (12.5, None, ["user_id:wrong_type"]),
+    ]
 
 
 def test_an_invalid_record_gets_no_plan_check(spark) -> None:
