@@ -1,8 +1,8 @@
 """The event contract: required fields, validation rules, reason codes and derived fields.
 
 This module is the one definition of an event. The Lambda transform uses its Python form
-(`validate_record`); the Glue job builds Spark column expressions from the same tables in
-`eventlake.dayjob.contract_columns`. A parity test runs both on a shared corpus.
+(`validate_record`); the Glue job hands the same tables to a Java form of it
+(`eventlake.dayjob.record_check`). A parity test runs both on a shared corpus.
 
 Decisions (see docs/contract.md):
 - `created_at` is Unix epoch *seconds* (int or float). A value that only makes sense as

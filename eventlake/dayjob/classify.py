@@ -228,7 +228,7 @@ def with_outcome(records: DataFrame, decided: DataFrame, broadcast: bool) -> Dat
 
 @contextmanager
 def classify(records: DataFrame, lake: LakeLookback | None) -> Iterator[DataFrame]:
-    """`records` (after with_verdict, with_partition_fields, with_ownership) with an `outcome`
+    """`records` (after with_checks, with_partition_fields, with_ownership) with an `outcome`
     on every row, valid inside the `with` block.
 
     `records` is read three times (uuid counts, contested copies, final join): persist it.

@@ -23,7 +23,7 @@ from eventlake.core.manifest import (
 from eventlake.core.plan import TrackingPlan, tracking_plan
 from eventlake.dayjob import lake, quarantine
 from eventlake.dayjob.classify import classify, with_ownership
-from eventlake.dayjob.contract_columns import with_partition_fields, with_verdict
+from eventlake.dayjob.contract_columns import with_partition_fields
 from eventlake.dayjob.counts import (
     RunCounts,
     count_outcomes,
@@ -37,7 +37,8 @@ from eventlake.dayjob.counts import (
 )
 from eventlake.dayjob.figures import day_figures
 from eventlake.dayjob.hadoop_fs import HadoopFS
-from eventlake.dayjob.plan_columns import VIOLATIONS, typed_columns, with_plan_check
+from eventlake.dayjob.plan_columns import VIOLATIONS, typed_columns
+from eventlake.dayjob.record_check import with_checks
 from eventlake.dayjob.sources import (
     OWNED,
     PEEKED,
@@ -199,8 +200,8 @@ def validated_records(
     created_datetime and event_subtype are derived later, for the written rows only.
     """
     records = raw_records(read_lines(spark, objects))
-    validated = with_partition_fields(with_verdict(records, params.contract.for_object_arrival()))
-    checked = with_plan_check(validated, plan)
+    cfg = params.contract.for_object_arrival()
+    checked = with_partition_fields(with_checks(records, cfg, plan))
     columns = (*VALIDATED_COLUMNS, *typed_columns(plan))
     return with_ownership(checked, params.run_date).select(*columns)
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 JAR_NAME = "eventlake-dayjob.jar"
-SOURCES = (Path(__file__).with_name("PlanViolations.java"),)
+SOURCES = (Path(__file__).with_name("RecordCheck.java"),)
 JAVA_RELEASE = "17"  # Glue 6.0's Java
 
 
@@ -24,11 +24,14 @@ class JvmBuildError(RuntimeError):
     """The jar cannot be built here: what is missing and how to get it."""
 
 
-def find_javac() -> str | None:
+def jdk_tool(name: str) -> str | None:
+    """A JDK program (java, javac) where Spark's launcher looks for java: in JAVA_HOME when it
+    is set (None if not there), else on PATH."""
     java_home = os.environ.get("JAVA_HOME")
-    if java_home and (Path(java_home) / "bin" / "javac").is_file():
-        return str(Path(java_home) / "bin" / "javac")
-    return shutil.which("javac")
+    if java_home:
+        tool = Path(java_home) / "bin" / name
+        return str(tool) if tool.is_file() else None
+    return shutil.which(name)
 
 
 def spark_jars_dir() -> Path:
@@ -44,7 +47,7 @@ def spark_jars_dir() -> Path:
 
 def class_entries(sources: tuple[Path, ...] = SOURCES) -> list[tuple[str, bytes]]:
     """The compiled classes as (path in the jar, bytes)."""
-    javac = find_javac()
+    javac = jdk_tool("javac")
     if javac is None:
         raise JvmBuildError(
             "building the day job's jar needs javac from a JDK 17 (Debian:"

@@ -11,13 +11,13 @@ from pyspark.sql import functions as F
 
 from eventlake.core.job_params import DayJobParams
 from eventlake.core.layout import UUID_INDEX_ROOT, RunLocations, join_uri, run_date_of
-from eventlake.core.plan import WRONG_TYPE, EventTypeDecl, FieldDecl, TrackingPlan
+from eventlake.core.plan import EventTypeDecl, FieldDecl, TrackingPlan
 from eventlake.core.tables import EVENTS as EVENTS_TABLE
 from eventlake.core.tables import FileGroup, lake_file_groups, table
 from eventlake.dayjob.classify import WRITTEN, payload_hash
 from eventlake.dayjob.contract_columns import with_display_fields
 from eventlake.dayjob.hadoop_fs import HadoopFS
-from eventlake.dayjob.plan_columns import VIOLATIONS, typed_column
+from eventlake.dayjob.plan_columns import typed_column
 from eventlake.dayjob.uuid_index import INDEX_COLUMNS, index_rows, uuid_text, write_staged_index
 
 EVENTS = table(EVENTS_TABLE)
@@ -169,16 +169,8 @@ def lookback_lake(spark: SparkSession, fs: HadoopFS, params: DayJobParams) -> Lo
 
 
 def _typed_value(decl: EventTypeDecl, field: FieldDecl) -> Column:
-    """The field's typed value; null where it did not fit (the payload keeps the original).
-
-    The typed parse gives null for most values that do not fit, but not all: a string or a
-    shapeless container holds any value's text, and a repeated key keeps its last value that
-    converted. So a field with a wrong_type entry reads null. The entries are searched only
-    in rows that have any."""
-    value = F.col(typed_column(decl.name))[field.name]
-    violations = F.col(VIOLATIONS)
-    wrong = F.array_contains(violations, f"{field.name}:{WRONG_TYPE}")
-    return F.when((F.size(violations) > 0) & wrong, F.lit(None)).otherwise(value)
+    """The field's typed value: null where it did not fit (the payload keeps the original)."""
+    return F.col(typed_column(decl.name))[field.name]
 
 
 def lake_rows(classified: DataFrame, plan: TrackingPlan, group: FileGroup) -> DataFrame:

@@ -159,15 +159,14 @@ def check_day(day: date, now: datetime) -> None:
 
 def check_environment(folders: list[Path], port: int = 0) -> None:
     """One clear UsageError for what would otherwise fail minutes later with a traceback."""
-    java_home = os.environ.get("JAVA_HOME")
-    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+    java = jvm.jdk_tool("java")
     major = java_major(java) if java else None
     if major is None or major < JAVA_MAJOR:
         found = f"found Java {major} at {java}" if major else "no java on PATH or in JAVA_HOME"
         raise UsageError(
             f"Spark needs Java {JAVA_MAJOR} ({found}); install openjdk-17-jdk-headless"
         )
-    if jvm.find_javac() is None:
+    if jvm.jdk_tool("javac") is None:
         raise UsageError(
             "the day job's jar is built with javac, which is not on PATH or in JAVA_HOME"
             " (a JRE has none); install openjdk-17-jdk-headless"

@@ -31,6 +31,18 @@ CASES: list[tuple[str, str, str | None, str | None]] = [
     ("valid whitespace around", "  " + rec() + "  ", None, None),
     ("valid pretty printed", json.dumps(GOOD, indent=2).replace("\n", " "), None, None),
     ("valid duplicate key last wins", rec()[:-1] + ', "event_name": "lesson:started"}', None, None),
+    (
+        "valid duplicate key after a wrong type",
+        '{"created_at": "x", ' + rec()[1:],
+        None,
+        None,
+    ),
+    (
+        "wrong type duplicate key after a valid one",
+        rec()[:-1] + ', "created_at": "x"}',
+        "wrong_type",
+        "created_at",
+    ),
     ("valid at future edge", rec(created_at=ARRIVAL + 300), None, None),
     ("valid at age edge", rec(created_at=ARRIVAL - 7 * 86400), None, None),
     ("valid array of objects in payload", rec(items=[{"sku": "a"}, {"sku": "b"}]), None, None),

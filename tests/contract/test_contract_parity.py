@@ -1,18 +1,29 @@
-"""The Spark form of the contract gives the same verdict and reason as the Python form."""
+"""The job's form of the contract (RecordCheck, in Spark) gives the same verdict and reason as the
+Python form."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 
 from eventlake.core import contract as C
+from eventlake.core.plan import tracking_plan
 from tests.contract.corpus import ARRIVAL, CASES
+
+NO_PLAN = dataclasses.replace(tracking_plan(), types=())
 
 pytestmark = pytest.mark.spark
 
 
-def spark_verdicts(spark, raws: list[str], cfg: C.ContractConfig = C.DEFAULT_CONFIG) -> list[tuple]:
-    from eventlake.dayjob.contract_columns import with_verdict
+def with_verdict(df, cfg: C.ContractConfig = C.DEFAULT_CONFIG):
+    """The job's check with no plan: the contract alone."""
+    from eventlake.dayjob.record_check import with_checks
 
+    return with_checks(df, cfg, NO_PLAN)
+
+
+def spark_verdicts(spark, raws: list[str], cfg: C.ContractConfig = C.DEFAULT_CONFIG) -> list[tuple]:
     df = spark.createDataFrame(
         [(i, raw, ARRIVAL) for i, raw in enumerate(raws)],
         "i int, raw_record string, arrival_epoch_s double",
@@ -52,8 +63,6 @@ NOT_UTF8 = [
 
 def test_records_that_are_not_utf8_are_unparseable_in_both_forms(spark) -> None:
     from pyspark.sql import functions as F
-
-    from eventlake.dayjob.contract_columns import with_verdict
 
     raws = [*NOT_UTF8, CASES[0][1][:-1].encode() + b', "note": "\xe2\x98"}']
     df = spark.createDataFrame(

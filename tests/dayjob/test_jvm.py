@@ -8,20 +8,21 @@ from pathlib import Path
 
 import pytest
 
+from eventlake.core.contract import DEFAULT_CONFIG
 from eventlake.core.plan import tracking_plan
-from eventlake.dayjob import jvm, plan_columns
+from eventlake.dayjob import jvm, record_check
 
 
 def test_the_local_jar_is_built_once_per_source_version(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     jar = jvm.local_jar()
     assert jar.is_relative_to(tmp_path / "eventlake")
-    assert "eventlake/dayjob/PlanViolations.class" in zipfile.ZipFile(jar).namelist()
+    assert "eventlake/dayjob/RecordCheck.class" in zipfile.ZipFile(jar).namelist()
     built = jar.stat().st_mtime_ns
     assert jvm.local_jar() == jar
     assert jar.stat().st_mtime_ns == built, "reused, not rebuilt"
 
-    changed = tmp_path / "PlanViolations.java"
+    changed = tmp_path / "RecordCheck.java"
     changed.write_text(jvm.SOURCES[0].read_text() + "\n// changed\n")
     monkeypatch.setattr(jvm, "SOURCES", (changed,))
     assert jvm.local_jar() != jar, "a changed source gets its own jar"
@@ -47,6 +48,23 @@ def test_without_javac_the_error_names_the_jdk(tmp_path: Path, monkeypatch) -> N
         jvm.class_entries()
 
 
+def test_jdk_tools_are_found_where_spark_finds_java(tmp_path: Path, monkeypatch) -> None:
+    """In JAVA_HOME when it is set (a JRE there has no javac, whatever PATH holds), else on PATH."""
+    on_path = tmp_path / "path" / "javac"
+    in_home = tmp_path / "jdk" / "bin" / "javac"
+    for tool in (on_path, in_home):
+        tool.parent.mkdir(parents=True)
+        tool.write_text("#!/bin/sh\n")
+        tool.chmod(0o755)
+    monkeypatch.setenv("PATH", str(on_path.parent))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    assert jvm.jdk_tool("javac") == str(on_path)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "jdk"))
+    assert jvm.jdk_tool("javac") == str(in_home)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "jre"))
+    assert jvm.jdk_tool("javac") is None
+
+
 def test_a_compile_error_is_reported(tmp_path: Path) -> None:
     broken = tmp_path / "Broken.java"
     broken.write_text("class Broken { int x = ; }\n")
@@ -57,7 +75,6 @@ def test_a_compile_error_is_reported(tmp_path: Path) -> None:
 @pytest.mark.spark
 def test_a_session_without_the_jar_gets_a_clear_error(spark, monkeypatch) -> None:
     # The fixture's session has the jar; a class name it cannot load stands in for its absence.
-    monkeypatch.setattr(plan_columns, "HELPER_CLASS", "eventlake.dayjob.NotThere")
-    decl = tracking_plan().types[0]
+    monkeypatch.setattr(record_check, "CHECK_CLASS", "eventlake.dayjob.NotThere")
     with pytest.raises(RuntimeError, match=r"not on the Spark classpath.*--extra-jars"):
-        plan_columns._register_helper(spark, decl)
+        record_check.register_check(spark, DEFAULT_CONFIG, tracking_plan())

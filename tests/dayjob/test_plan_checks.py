@@ -1,4 +1,5 @@
-"""Per-type validation against the tracking plan, on small DataFrames (real Spark).
+"""Per-type validation against the tracking plan, on small DataFrames (real Spark, the job's
+RecordCheck function).
 
 Each case is one event that is valid under the contract; the plan decides its violations.
 """
@@ -14,12 +15,13 @@ from eventlake.core import contract as C
 from eventlake.core import plan as P
 from eventlake.core.plan import tracking_plan
 from eventlake.dayjob import lake
-from eventlake.dayjob.contract_columns import with_partition_fields
-from eventlake.dayjob.plan_columns import VIOLATIONS, typed_column, with_plan_check
+from eventlake.dayjob.plan_columns import VIOLATIONS, typed_column
+from eventlake.dayjob.record_check import with_checks
 
 pytestmark = pytest.mark.spark
 
 UUID = "0b1f7a52-8a3c-4d7e-9f10-2b3c4d5e6f70"
+CREATED_AT = 1764000000
 PAYMENT = {
     "user_id": "use_1",
     "order_id": "ord_1",
@@ -31,7 +33,7 @@ APP = {"device_id": "dev_1", "app_version": "5.2.0", "os": "ios", "free_disk_mb"
 
 
 def event(name: str, **fields) -> dict:
-    return {"event_uuid": UUID, "event_name": name, "created_at": 1764000000, **fields}
+    return {"event_uuid": UUID, "event_name": name, "created_at": CREATED_AT, **fields}
 
 
 def payment(**changes) -> dict:
@@ -86,15 +88,16 @@ def raw_of(name: str, doc: dict | str | None) -> str:
     return doc if isinstance(doc, str) else json.dumps(doc)
 
 
-def checked(spark, raws: list[str], plan: P.TrackingPlan | None = None):
-    rows = [(raw, None, None) for raw in raws]
-    df = spark.createDataFrame(rows, "raw_record string, reason string, reason_field string")
-    df = df.selectExpr(
-        "*",
-        "get_json_object(raw_record, '$.event_name') AS event_name",
-        "CAST(get_json_object(raw_record, '$.created_at') AS DOUBLE) AS created_at",
+def checked_frame(spark, raws: list[str], plan: P.TrackingPlan | None = None):
+    df = spark.createDataFrame(
+        [(i, raw, float(CREATED_AT)) for i, raw in enumerate(raws)],
+        "i int, raw_record string, arrival_epoch_s double",
     )
-    return with_plan_check(with_partition_fields(df), plan or tracking_plan()).collect()
+    return with_checks(df, C.DEFAULT_CONFIG, plan or tracking_plan()).orderBy("i")
+
+
+def checked(spark, raws: list[str], plan: P.TrackingPlan | None = None):
+    return checked_frame(spark, raws, plan).collect()
 
 
 def test_each_case_gives_exactly_its_violations(spark) -> None:
@@ -114,39 +117,36 @@ def test_typed_values_are_null_where_they_did_not_fit(spark) -> None:
 
 
 def test_the_lake_value_is_null_wherever_the_field_has_a_wrong_type_entry(spark) -> None:
-    """The typed parse keeps a repeated key's last value that converted, and a string
-    column holds a number's text: the lake column must still read NULL for them."""
+    """A repeated key's last value counts, as in Python, whatever an earlier one was (Spark's
+    from_json would keep the last value that converted), and a string field holds no
+    number's text."""
     repeated = json.dumps(payment()).replace('"amount": 12.5', '"amount": 12.5, "amount": "x"')
-    rows = [(raw, None, None) for raw in (repeated, json.dumps(payment(user_id=123)))]
-    df = spark.createDataFrame(rows, "raw_record string, reason string, reason_field string")
-    df = df.selectExpr(
-        "*",
-        "'payment:order:created' AS event_name",
-        "1764000000D AS created_at",
+    integer = json.dumps(event("app:opened", **APP)).replace(
+        '"free_disk_mb": 100', '"free_disk_mb": 3, "free_disk_mb": 1.5'
     )
-    decl = tracking_plan().type("payment")
-    fields = {f.name: f for f in decl.fields}
+    decl, app = tracking_plan().type("payment"), tracking_plan().type("app")
+    fields = {f.name: f for f in (*decl.fields, *app.fields)}
     got = (
-        with_plan_check(with_partition_fields(df), tracking_plan())
+        checked_frame(spark, [repeated, json.dumps(payment(user_id=123)), integer])
         .select(
             *[lake._typed_value(decl, fields[n]).alias(n) for n in ("amount", "user_id")],
+            lake._typed_value(app, fields["free_disk_mb"]).alias("free_disk_mb"),
             VIOLATIONS,
         )
         .collect()
     )
     assert [tuple(r) for r in got] == [
-        (None, "use_1", ["amount:wrong_type"]),
-        (12.5, None, ["user_id:wrong_type"]),
+        (None, "use_1", None, ["amount:wrong_type"]),
+        (12.5, None, None, ["user_id:wrong_type"]),
+        (None, None, None, ["free_disk_mb:wrong_type"]),
     ]
 
 
 def test_an_invalid_record_gets_no_plan_check(spark) -> None:
-    rows = [(json.dumps(payment(amount="abc")), C.BAD_UUID, "event_uuid")]
-    df = spark.createDataFrame(rows, "raw_record string, reason string, reason_field string")
-    df = df.selectExpr("*", "'payment:order:created' AS event_name", "1764000000D AS created_at")
-    (row,) = with_plan_check(with_partition_fields(df), tracking_plan()).collect()
+    (row,) = checked(spark, [json.dumps({**payment(amount="abc"), "event_uuid": "nope"})])
     assert row[VIOLATIONS] is None
     assert (row.reason, row.reason_field) == (C.BAD_UUID, "event_uuid")
+    assert row[typed_column("payment")] is None
 
 
 def quarantine_policy(type_name: str) -> P.TrackingPlan:

@@ -83,7 +83,7 @@ def test_deploy_uploads_glue_code_and_mwaa_files_to_their_keys(checkout, stack_o
     ), "the Glue zip must hold eventlake.core and eventlake.dayjob only"
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in package)
     jar = _zip_names(_object(SCRIPTS, "eventlake/eventlake-dayjob.jar"))
-    assert "eventlake/dayjob/PlanViolations.class" in jar, "the Glue job's --extra-jars"
+    assert "eventlake/dayjob/RecordCheck.class" in jar, "the Glue job's --extra-jars"
 
     plugins = _zip_names(_object(MWAA, "plugins.zip"))
     assert "eventlake_links.py" in plugins, "plugins/ must sit at the root of plugins.zip"
