@@ -21,6 +21,16 @@ from eventlake.dayjob.plan_columns import typed_column
 from eventlake.dayjob.uuid_index import INDEX_COLUMNS, index_rows, uuid_text, write_staged_index
 
 EVENTS = table(EVENTS_TABLE)
+# Columns with a value per event, where Parquet's dictionary (tried first on every column) only
+# costs: without it the 2M-event write took 12.7 s instead of 13.8 s warm, and 187 MB, not 192.
+NO_DICTIONARY: tuple[str, ...] = (
+    "event_uuid",
+    "created_at",
+    "created_datetime",
+    "created_ts",
+    "payload",
+    "payload_hash",
+)
 # Directory levels the Spark writer makes; the last key, run_date, is added by the publish step.
 LAKE_PARTITION_COLUMNS: tuple[str, ...] = EVENTS.partition_names[:-1]
 assert EVENTS.partition_names[-1] == "run_date", "run D owns the last partition level"
@@ -227,6 +237,7 @@ def write_staging(
     where = params.locations
     fs.delete(where.staging)
     fs.delete(where.staged_uuid_index)
+    no_dictionary = {f"parquet.enable.dictionary#{c}": "false" for c in NO_DICTIONARY}
     for group in write_groups(plan, event_types):
         (
             lake_rows(classified, plan, group)
@@ -234,6 +245,7 @@ def write_staging(
             .write.mode("append")
             .option("compression", params.parquet_codec)
             .option("maxRecordsPerFile", params.max_records_per_file)
+            .options(**no_dictionary)
             .partitionBy(*LAKE_PARTITION_COLUMNS)
             .parquet(where.staging)
         )

@@ -123,6 +123,26 @@ def test_generated_day_with_every_fault_matches_the_truth_exactly(spark, one_day
     assert_day_figures(spark, locations, manifest, truth)
 
 
+def test_columns_with_a_value_per_event_are_written_without_a_dictionary(spark, locations) -> None:
+    """Parquet tries a dictionary on every column; for uuid, payload, created_at... it only
+    costs. Here every event has the same created_at, so Parquet would keep one if asked."""
+    import pyarrow.parquet as pq
+
+    events = [event(i, "2026-11-24T08:00:00") for i in range(200)]
+    firehose_object(locations.raw, "2026-11-24T08:00:10", events)
+    run_day_job(spark, locations.config())
+    encoded: dict[bool, set[str]] = {True: set(), False: set()}
+    for path in sorted((locations.lake / "events").rglob("*.parquet")):
+        meta = pq.ParquetFile(path).metadata
+        for i in range(meta.num_columns):
+            column = meta.row_group(0).column(i)
+            dictionary = any("DICTIONARY" in e for e in column.encodings)
+            encoded[dictionary].add(column.path_in_schema)
+    assert set(lake.NO_DICTIONARY) <= encoded[False]
+    assert not encoded[True] & set(lake.NO_DICTIONARY)
+    assert {"event_name", "source_key"} <= encoded[True], "the others keep their dictionary"
+
+
 def assert_day_figures(spark, locations: Locations, manifest: dict, truth: dict) -> None:
     """What the day report plots: every written row in an hour, examples of every reason."""
     figures = manifest["figures"]
