@@ -228,29 +228,33 @@ def write_staging(
     shuffle_partitions: int,
 ) -> None:
     """Write run D's lake rows under the staging folder, a few files per partition, then
-    their uuid index (see uuid_index).
-
-    One write per file group (one for today's plan). Repartitioning by the partition columns
-    puts each (event_date, event_type) in one task, so it gets one file (more only above
-    max_records_per_file).
-    """
+    their uuid index (see uuid_index). One write per file group (one for today's plan)."""
     where = params.locations
     fs.delete(where.staging)
     fs.delete(where.staged_uuid_index)
-    no_dictionary = {f"parquet.enable.dictionary#{c}": "false" for c in NO_DICTIONARY}
     for group in write_groups(plan, event_types):
-        (
-            lake_rows(classified, plan, group)
-            .repartition(shuffle_partitions, *LAKE_PARTITION_COLUMNS)
-            .write.mode("append")
-            .option("compression", params.parquet_codec)
-            .option("maxRecordsPerFile", params.max_records_per_file)
-            .options(**no_dictionary)
-            .partitionBy(*LAKE_PARTITION_COLUMNS)
-            .parquet(where.staging)
+        write_lake_files(
+            lake_rows(classified, plan, group), where.staging, params, shuffle_partitions
         )
     if output_partitions(fs, where.staging):
         write_staged_index(classified.sparkSession, where, params.parquet_codec)
+
+
+def write_lake_files(
+    rows: DataFrame, root: str, params: DayJobParams, shuffle_partitions: int
+) -> None:
+    """Append lake rows to `root` as Parquet, in event_date=X/event_type=T folders: one file
+    per folder (more only above max_records_per_file), since repartitioning by the partition
+    columns puts each folder's rows in one task."""
+    (
+        rows.repartition(shuffle_partitions, *LAKE_PARTITION_COLUMNS)
+        .write.mode("append")
+        .option("compression", params.parquet_codec)
+        .option("maxRecordsPerFile", params.max_records_per_file)
+        .options(**{f"parquet.enable.dictionary#{c}": "false" for c in NO_DICTIONARY})
+        .partitionBy(*LAKE_PARTITION_COLUMNS)
+        .parquet(root)
+    )
 
 
 def output_partitions(fs: HadoopFS, root: str) -> list[OutputPartition]:
