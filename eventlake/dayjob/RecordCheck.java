@@ -248,7 +248,7 @@ public final class RecordCheck implements UDF2<byte[], Double, Row> {
     }
 
     Row check(byte[] raw, Double arrival) {
-      if (raw == null) return null;
+      if (raw == null) return invalid("unparseable_json", null); // no text is not an event
       if (raw.length > maxBytes) return invalid("record_too_large", null);
       String text = strictUtf8(raw);
       if (text == null) return invalid("unparseable_json", null);
@@ -303,7 +303,7 @@ public final class RecordCheck implements UDF2<byte[], Double, Row> {
           }
           try {
             typed[i] = topLevel(field, value, text);
-          } catch (Misfit | IOException misfit) {
+          } catch (Misfit | IOException | RuntimeException misfit) { // never fail the night
             entries.add(field.wrongEntry);
           }
         }

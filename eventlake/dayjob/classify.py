@@ -100,7 +100,9 @@ def payload_hash(raw: Column) -> Column:
 
 
 @contextmanager
-def lake_copies(candidates: DataFrame, lake: LakeLookback) -> Iterator[DataFrame]:
+def lake_copies(
+    candidates: DataFrame, lake: LakeLookback, at_most: int | None = None
+) -> Iterator[DataFrame]:
     """(event_uuid, lake_hash, lake_payload) for the lake rows whose uuid may be among the
     day's candidates, valid inside the `with` block.
 
@@ -112,9 +114,12 @@ def lake_copies(candidates: DataFrame, lake: LakeLookback) -> Iterator[DataFrame
     A day copy whose text hashes to the lake row's payload_hash is that row's event: nothing
     more is read. Only for the others (another text, or a lake file without the hash) are
     payloads read, from the partitions that hold them, for those uuids alone.
+
+    `at_most`: a bound on the candidates already known (the day's records), which spares a
+    scan of the day to count them.
     """
     day_keys = candidates.select(uuid_key(F.col("event_uuid")).alias("uuid_key"))
-    if candidates.count() <= BROADCAST_MAX_DAY_KEYS:
+    if (candidates.count() if at_most is None else at_most) <= BROADCAST_MAX_DAY_KEYS:
         day_keys = F.broadcast(day_keys)
     hits = lake.hits(day_keys).persist(StorageLevel.MEMORY_AND_DISK)
     try:
@@ -227,7 +232,9 @@ def with_outcome(records: DataFrame, decided: DataFrame, broadcast: bool) -> Dat
 
 
 @contextmanager
-def classify(records: DataFrame, lake: LakeLookback | None) -> Iterator[DataFrame]:
+def classify(
+    records: DataFrame, lake: LakeLookback | None, records_count: int | None = None
+) -> Iterator[DataFrame]:
     """`records` (after with_checks, with_partition_fields, with_ownership) with an `outcome`
     on every row, valid inside the `with` block.
 
@@ -238,7 +245,11 @@ def classify(records: DataFrame, lake: LakeLookback | None) -> Iterator[DataFram
     candidates = records.where(is_dedupe_candidate())
     with ExitStack() as kept:
         with ExitStack() as scratch:  # freed once the decisions are cached
-            in_lake = None if lake is None else scratch.enter_context(lake_copies(candidates, lake))
+            in_lake = (
+                None
+                if lake is None
+                else scratch.enter_context(lake_copies(candidates, lake, records_count))
+            )
             contested = contested_uuids(candidates, in_lake).persist(StorageLevel.MEMORY_AND_DISK)
             scratch.callback(contested.unpersist)
             few = contested.count() <= BROADCAST_MAX_DECISIONS

@@ -134,11 +134,13 @@ def run_day_job(
         objects = list_raw_objects(fs, params)
         lookback = lake.lookback_lake(spark, fs, params)
     with timer.stage("read_validate"):
-        records, readable, unreadable = read_readable(spark, fs, params, plan, objects, timer)
+        records, count, readable, unreadable = read_readable(
+            spark, fs, params, plan, objects, timer
+        )
     with ExitStack() as cached:  # the cached records and dedupe decisions, freed at the end
         cached.callback(records.unpersist)
         with timer.stage("dedupe"):
-            rows = cached.enter_context(classify(records, lookback))
+            rows = cached.enter_context(classify(records, lookback, records_count=count))
         with timer.stage("count"):
             counts = count_outcomes(rows)
             violations = count_schema_violations(rows)
@@ -213,10 +215,11 @@ def read_readable(
     plan: TrackingPlan,
     objects: list[RawObject],
     timer: StageTimer,
-) -> tuple[DataFrame, list[RawObject], list[UnreadableObject]]:
+) -> tuple[DataFrame, int, list[RawObject], list[UnreadableObject]]:
     """Read and validate the day into the cache, setting aside raw objects Spark cannot read.
 
-    Returns the cached records, the objects they come from and the objects set aside.
+    Returns the cached records, how many rows they are, the objects they come from and the
+    objects set aside.
 
     A truncated gzip or a file that is not gzip must neither fail the day nor vanish: it is
     found by bisection, copied unchanged to the quarantine and named in the manifest (which
@@ -225,8 +228,7 @@ def read_readable(
     """
     records = validated_records(spark, objects, params, plan).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        records.count()
-        return records, objects, []
+        return records, records.count(), objects, []
     except Exception as exc:
         records.unpersist()
         if not is_unreadable_input_error(exc):
@@ -243,8 +245,7 @@ def read_readable(
     bad = {obj.key for obj, _ in found}
     readable = [o for o in objects if o.key not in bad]
     records = validated_records(spark, readable, params, plan).persist(StorageLevel.MEMORY_AND_DISK)
-    records.count()
-    return records, readable, unreadable
+    return records, records.count(), readable, unreadable
 
 
 def verify(

@@ -78,3 +78,8 @@ def test_config_bounds_reach_spark(spark) -> None:
     raw = CASES[0][1]  # created 1000 s before arrival
     assert spark_verdicts(spark, [raw], strict)[0][0] == C.CREATED_AT_TOO_OLD
     assert C.validate_record(raw, ARRIVAL, strict).reason == C.CREATED_AT_TOO_OLD
+
+
+def test_a_missing_record_is_unparseable_not_valid(spark) -> None:
+    """No text is not an event: the job's form never lets a null record through as valid."""
+    assert spark_verdicts(spark, [None]) == [(C.UNPARSEABLE_JSON, None, None, None)]
