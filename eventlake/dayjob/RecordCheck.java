@@ -144,6 +144,13 @@ public final class RecordCheck implements UDF2<byte[], Double, Row> {
     String text;
     int start;
     int end;
+    private double number = Double.NaN; // no JSON number reads as NaN
+
+    /** A numeric token's value, parsed on first use (created_at is read twice). */
+    double number() {
+      if (Double.isNaN(number)) number = Double.parseDouble(text);
+      return number;
+    }
   }
 
   /** A value that does not convert to its declared type. */
@@ -278,7 +285,7 @@ public final class RecordCheck implements UDF2<byte[], Double, Row> {
       if (failed != null) return failed;
       String uuid = values.get(required[0]).text;
       String name = values.get(required[1]).text;
-      double createdAt = number(values.get(required[2]));
+      double createdAt = values.get(required[2]).number();
       Object[] out = new Object[6 + types.length];
       out[2] = uuid;
       out[3] = name;
@@ -290,21 +297,30 @@ public final class RecordCheck implements UDF2<byte[], Double, Row> {
       List<String> entries = new ArrayList<>(0);
       Type type = typeByName.get(name.substring(0, name.indexOf(':')));
       boolean quarantine = unknownNameQuarantine;
-      if (type == null || !type.names.contains(name)) entries.add(unknownNameEntry);
+      String blocking = null; // the field of the first entry a quarantine policy acts on
+      if (type == null || !type.names.contains(name)) {
+        entries.add(unknownNameEntry);
+        blocking = required[1];
+      }
       if (type != null) {
         quarantine = type.quarantine;
         Object[] typed = new Object[type.fields.length];
         for (int i = 0; i < typed.length; i++) {
           Field field = type.fields[i];
           Value value = values.get(field.name);
+          String entry = null;
           if (value == null || value.token == JsonToken.VALUE_NULL) {
-            if (field.missingEntry != null) entries.add(field.missingEntry);
-            continue;
+            entry = field.missingEntry;
+          } else {
+            try {
+              typed[i] = topLevel(field, value, text);
+            } catch (Misfit | IOException | RuntimeException misfit) { // never fail the night
+              entry = field.wrongEntry;
+            }
           }
-          try {
-            typed[i] = topLevel(field, value, text);
-          } catch (Misfit | IOException | RuntimeException misfit) { // never fail the night
-            entries.add(field.wrongEntry);
+          if (entry != null) {
+            entries.add(entry);
+            if (blocking == null) blocking = field.name;
           }
         }
         out[6 + type.slot] = RowFactory.create(typed);
@@ -317,13 +333,9 @@ public final class RecordCheck implements UDF2<byte[], Double, Row> {
         if (undeclared != null) for (String key : undeclared) entries.add(key + undeclaredSuffix);
       }
       out[5] = entries.toArray(NONE);
-      if (quarantine) {
-        for (String entry : entries) {
-          if (entry.endsWith(undeclaredSuffix)) continue;
-          out[0] = schemaViolation;
-          out[1] = entry.substring(0, entry.indexOf(':'));
-          break;
-        }
+      if (quarantine && blocking != null) {
+        out[0] = schemaViolation;
+        out[1] = blocking;
       }
       return RowFactory.create(out);
     }
@@ -370,10 +382,6 @@ public final class RecordCheck implements UDF2<byte[], Double, Row> {
       return value;
     }
 
-    private static double number(Value value) {
-      return Double.parseDouble(value.text);
-    }
-
     /** The row of the contract's first failing rule, or null for a valid event. */
     private Row contractFailure(Map<String, Value> values, Double arrival) {
       Value[] found = new Value[3];
@@ -394,7 +402,7 @@ public final class RecordCheck implements UDF2<byte[], Double, Row> {
           return invalid(formatReasons[i], required[i]);
         }
       }
-      double createdAt = number(found[2]);
+      double createdAt = found[2].number();
       double at = arrival == null ? Double.NaN : arrival; // no time rule holds without one
       double earliest = at - maxAgeS;
       double latest = at + maxSkewS;
@@ -416,7 +424,7 @@ public final class RecordCheck implements UDF2<byte[], Double, Row> {
           return value.text;
         case NUMBER:
           if (!token.isNumeric()) throw MISFIT;
-          double number = number(value);
+          double number = value.number();
           if (!Double.isFinite(number)) throw MISFIT; // 1e400 is JSON, but no double holds it
           return number;
         case INTEGER:
