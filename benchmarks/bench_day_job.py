@@ -76,6 +76,17 @@ def ensure_day(events: int) -> tuple[Path, dict[str, Any]]:
     return raw, write_firehose_day(DaySpec(day=DAY, events=events), str(raw), workers=CORES)
 
 
+def day_params(raw: Path, out: Path, codec: str, run_date: date = DAY) -> Any:
+    """The job's parameters for one run: lake, quarantine and reports in `out`."""
+    from eventlake.core.job_params import DayJobParams
+
+    where = {name: str(out / name) for name in ("lake", "quarantine", "reports")}
+    return DayJobParams(
+        run_date, str(raw), where["lake"], where["quarantine"], where["reports"],
+        parquet_codec=codec,
+    )  # fmt: skip
+
+
 # --- the Spark engine (the real job) ---
 
 
@@ -112,16 +123,12 @@ def run_night(
     checks, no typed columns, one write for every type)."""
     import dataclasses
 
-    from eventlake.core.job_params import DayJobParams
     from eventlake.core.plan import tracking_plan
     from eventlake.dayjob.job import run_day_job
 
     plan = dataclasses.replace(tracking_plan(), types=()) if untyped else None
 
-    config = DayJobParams(
-        run_date, str(raw), str(out / "lake"), str(out / "quarantine"), str(out / "reports"),
-        parquet_codec=codec,
-    )  # fmt: skip
+    config = day_params(raw, out, codec, run_date)
     job_started = time.perf_counter()
     manifest = run_day_job(spark, config, plan=plan).to_dict()
     job_s = time.perf_counter() - job_started
@@ -134,7 +141,6 @@ def run_spark_floor(raw: Path, out: Path, codec: str, driver_memory: str) -> dic
     """One pass: read the day, check every record, write the valid ones as the typed lake."""
     from pyspark.sql import functions as F
 
-    from eventlake.core.job_params import DayJobParams
     from eventlake.core.plan import tracking_plan
     from eventlake.dayjob import job, lake
     from eventlake.dayjob.classify import WRITTEN
@@ -145,10 +151,7 @@ def run_spark_floor(raw: Path, out: Path, codec: str, driver_memory: str) -> dic
     started = time.perf_counter()
     spark = local_session(driver_memory=driver_memory, cores=CORES)
     startup_s = time.perf_counter() - started
-    params = DayJobParams(
-        DAY, str(raw), str(out / "lake"), str(out / "quarantine"), str(out / "reports"),
-        parquet_codec=codec,
-    )  # fmt: skip
+    params = day_params(raw, out, codec, DAY)
     plan = tracking_plan()
     job_started = time.perf_counter()
     job.apply_job_settings(spark, params, job.DEFAULT_SHUFFLE_PARTITIONS)
@@ -239,16 +242,12 @@ def run_duckdb(raw: Path, out: Path, codec: str) -> dict[str, Any]:
     import duckdb
 
     from eventlake.core import contract as C
-    from eventlake.core.job_params import DayJobParams
 
     con = duckdb.connect()
     con.execute(f"SET threads = {CORES}; SET TimeZone = 'UTC'; SET preserve_insertion_order = true")
     startup_s = time.perf_counter() - started
     job_started = time.perf_counter()
-    config = DayJobParams(
-        DAY, str(raw), str(out / "lake"), str(out / "quarantine"), str(out / "reports"),
-        parquet_codec=codec,
-    )  # fmt: skip
+    config = day_params(raw, out, codec, DAY)
     stages: dict[str, float] = {}
     tick = time.perf_counter()
     objects = list_objects_locally(config)
@@ -576,8 +575,8 @@ def _sample_peak_rss(process: Any, child: subprocess.Popen) -> PeakMemory:
     rss = anon = 0
     while child.poll() is None:
         try:
-            tree = [process, *process.children(recursive=True)]
-            sizes = [_memory(p) for p in tree if not _unexeced_fork(p)]
+            children = process.children(recursive=True)
+            sizes = [_memory(process), *(_memory(p) for p in children if not _unexeced_fork(p))]
         except psutil.NoSuchProcess:
             break
         rss = max(rss, sum(r for r, _ in sizes))

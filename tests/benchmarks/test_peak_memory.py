@@ -31,3 +31,10 @@ def test_a_fork_that_has_not_exec_d_is_not_counted_and_a_program_is() -> None:
         os.waitpid(fork, 0)
         program.kill()
         program.wait()
+
+
+def test_the_measured_process_counts_from_its_first_moment() -> None:
+    """The measured process is this Python's child, and young: it is never taken for a fork."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5)"])
+    peak = bench_day_job._sample_peak_rss(psutil.Process(child.pid), child)
+    assert peak.rss > 1 << 20
